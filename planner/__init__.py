@@ -1,0 +1,1 @@
+"""planner: the rollout planner for keyless home care in Stockholm."""

@@ -1,0 +1,1 @@
+"""Addresses, geocoding, districts, CRS and map layers."""

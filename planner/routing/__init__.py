@@ -1,0 +1,1 @@
+"""Travel times, the OR-Tools model, wave planning and route sheets."""
