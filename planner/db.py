@@ -111,7 +111,8 @@ def make_engine(url: str | None = None, *, create_dir: bool = True) -> Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            path = Path(database)
+            path = Path(database).absolute()
+            parsed = parsed.set(database=str(path))
             if create_dir:
                 path.parent.mkdir(parents=True, exist_ok=True)
             elif not path.parent.exists():

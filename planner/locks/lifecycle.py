@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Date, select
 from sqlalchemy.orm import Session
 
 from planner.errors import ConsentMissing, IllegalTransition
-from planner.locks.states import KIND_LABELS, allowed, label, next_states
+from planner.locks.states import KIND_LABELS, allowed, key, label, next_states
 from planner.models import (
     AuditEvent,
     Consent,
@@ -42,25 +42,28 @@ class Stateful(Protocol):
     state: Any
 
 
-# Which column a transition stamps with its date (dates) or time (datetimes).
-STAMPS: dict[StrEnum, str] = {
-    ConsentState.REQUESTED: "requested_on",
-    ConsentState.REMINDED: "reminded_on",
-    ConsentState.RECEIVED: "answered_on",
-    ConsentState.REFUSED: "answered_on",
-    ConsentState.WITHDRAWN: "withdrawn_on",
-    LockState.PLANNED: "planned_on",
-    LockState.INSTALLED: "installed_on",
-    LockState.ACTIVE: "activated_on",
-    LockState.DEACTIVATED: "deactivated_on",
-    LockState.REMOVED: "removed_on",
-    JobState.DONE: "completed_at",
-    JobState.FAILED: "completed_at",
-    KeyState.ACTIVE: "activated_at",
-    KeyState.DEACTIVATED: "deactivated_at",
-    KeyState.REVOKED: "deactivated_at",
-    FaultState.CLOSED: "closed_at",
-}
+# Which column a transition stamps with its date (dates) or time (datetimes). Keyed through
+# ``states.key`` because members of different enums with equal values compare equal.
+_STAMPS: tuple[tuple[StrEnum, str], ...] = (
+    (ConsentState.REQUESTED, "requested_on"),
+    (ConsentState.REMINDED, "reminded_on"),
+    (ConsentState.RECEIVED, "answered_on"),
+    (ConsentState.REFUSED, "answered_on"),
+    (ConsentState.WITHDRAWN, "withdrawn_on"),
+    (LockState.PLANNED, "planned_on"),
+    (LockState.INSTALLED, "installed_on"),
+    (LockState.ACTIVE, "activated_on"),
+    (LockState.DEACTIVATED, "deactivated_on"),
+    (LockState.REMOVED, "removed_on"),
+    (JobState.DONE, "completed_at"),
+    (JobState.FAILED, "completed_at"),
+    (KeyState.ACTIVE, "activated_at"),
+    (KeyState.DEACTIVATED, "deactivated_at"),
+    (KeyState.REVOKED, "deactivated_at"),
+    (FaultState.CLOSED, "closed_at"),
+)
+
+STAMPS: dict[tuple[type[StrEnum], str], str] = {key(s): column for s, column in _STAMPS}
 
 ENTRANCE_SIDE_JOBS = frozenset(
     {JobKind.INSTALL_ENTRANCE, JobKind.INSTALL_REFUSE, JobKind.INSTALL_LAUNDRY}
@@ -114,7 +117,7 @@ def transition(
     if row.id is None:
         session.flush([row])
     row.state = target
-    stamp = STAMPS.get(target)
+    stamp = STAMPS.get(key(target))
     if stamp is not None:
         _stamp(row, stamp, when)
     if target is JobState.FAILED:
@@ -133,8 +136,8 @@ def transition(
 
 
 def _stamp(row: Stateful, column: str, when: datetime) -> None:
-    python_type = type(row).__table__.c[column].type.python_type  # type: ignore[attr-defined]
-    value: date | datetime = when if python_type is datetime else _local_date(when)
+    column_type = type(row).__table__.c[column].type  # type: ignore[attr-defined]
+    value: date | datetime = _local_date(when) if isinstance(column_type, Date) else when
     setattr(row, column, value)
 
 

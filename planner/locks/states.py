@@ -112,34 +112,46 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
     },
 }
 
-LABELS: dict[StrEnum, str] = {
-    _C.NOT_REQUESTED: "ej tillfrågad",
-    _C.REQUESTED: "förfrågan skickad",
-    _C.REMINDED: "påminnelse skickad",
-    _C.RECEIVED: "medgivande mottaget",
-    _C.REFUSED: "nekat",
-    _C.WITHDRAWN: "återkallat",
-    _L.PLANNED: "planerat",
-    _L.INSTALLED: "monterat",
-    _L.ACTIVE: "aktivt",
-    _L.DEACTIVATED: "avaktiverat",
-    _L.REMOVED: "borttaget",
-    _J.UNPLANNED: "ej planerad",
-    _J.PLANNED: "planerad",
-    _J.DONE: "utförd",
-    _J.FAILED: "misslyckad",
-    _J.CANCELLED: "avbruten",
-    _W.NOT_STARTED: "ej påbörjad",
-    _W.IN_PROGRESS: "pågår",
-    _W.DONE: "klar",
-    _K.ACTIVE: "aktiv",
-    _K.DEACTIVATED: "avaktiverad",
-    _K.REVOKED: "spärrad",
-    _F.OPEN: "ny",
-    _F.TRIAGED: "bedömd",
-    _F.ASSIGNED: "tilldelad",
-    _F.IN_PROGRESS: "åtgärdas",
-    _F.CLOSED: "stängd",
+_LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
+    ConsentState: {
+        _C.NOT_REQUESTED: "ej tillfrågad",
+        _C.REQUESTED: "förfrågan skickad",
+        _C.REMINDED: "påminnelse skickad",
+        _C.RECEIVED: "medgivande mottaget",
+        _C.REFUSED: "nekat",
+        _C.WITHDRAWN: "återkallat",
+    },
+    LockState: {
+        _L.PLANNED: "planerat",
+        _L.INSTALLED: "monterat",
+        _L.ACTIVE: "aktivt",
+        _L.DEACTIVATED: "avaktiverat",
+        _L.REMOVED: "borttaget",
+    },
+    JobState: {
+        _J.UNPLANNED: "ej planerad",
+        _J.PLANNED: "planerad",
+        _J.DONE: "utförd",
+        _J.FAILED: "misslyckad",
+        _J.CANCELLED: "avbruten",
+    },
+    WaveState: {
+        _W.NOT_STARTED: "ej påbörjad",
+        _W.IN_PROGRESS: "pågår",
+        _W.DONE: "klar",
+    },
+    KeyState: {
+        _K.ACTIVE: "aktiv",
+        _K.DEACTIVATED: "avaktiverad",
+        _K.REVOKED: "spärrad",
+    },
+    FaultState: {
+        _F.OPEN: "ny",
+        _F.TRIAGED: "bedömd",
+        _F.ASSIGNED: "tilldelad",
+        _F.IN_PROGRESS: "åtgärdas",
+        _F.CLOSED: "stängd",
+    },
 }
 
 KIND_LABELS: dict[type[StrEnum], str] = {
@@ -152,9 +164,21 @@ KIND_LABELS: dict[type[StrEnum], str] = {
 }
 
 
+# StrEnum members of different enums compare equal when their values are equal (LockState.ACTIVE
+# == KeyState.ACTIVE), so every lookup by state is keyed by (enum class, value).
+LABELS: dict[tuple[type[StrEnum], str], str] = {
+    (cls, state.value): text for cls, texts in _LABELS.items() for state, text in texts.items()
+}
+
+
+def key(state: StrEnum) -> tuple[type[StrEnum], str]:
+    """A dictionary key that tells states of different lifecycles apart."""
+    return (type(state), state.value)
+
+
 def label(state: StrEnum) -> str:
     """The Swedish word a user sees for a state."""
-    return LABELS[state]
+    return LABELS[key(state)]
 
 
 def allowed(current: StrEnum, target: StrEnum) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Engine
 
+from planner.migrations.env_support import include_object
 from planner.models import Base
 
 config = context.config
@@ -16,15 +15,6 @@ if engine is None:  # `alembic` run by hand: use the same URL rules as the CLI
     from planner.db import make_engine
 
     engine = make_engine()
-
-
-def include_object(
-    obj: Any, name: str | None, obj_type: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Compare only planner's own tables: SpatiaLite and PostGIS keep theirs in the same schema."""
-    if obj_type == "table" and reflected and name not in Base.metadata.tables:
-        return False
-    return bool(alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to))
 
 
 def run_migrations_online(engine: Engine) -> None:

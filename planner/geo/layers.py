@@ -1,0 +1,515 @@
+"""Map layers as data: GeoJSON feature collections built from the database, with their legends.
+
+Each layer is built in one query (or a few) and returned as plain GeoJSON whose features carry a
+``style`` property, so the map draws thousands of points without one Python object per point.
+Customers are never shown one by one: they are counted per grid cell of ``CELL_M`` metres, and a
+cell with fewer than ``MIN_COUNT`` customers shows no number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from planner import _demo_geography
+from planner.geo.crs import METRIC, WGS84, transformer
+from planner.locks.readiness import current_customers_clause, readiness
+from planner.locks.states import ConsentState, FaultState, LockState, WaveState, label
+from planner.models import (
+    Consent,
+    Customer,
+    District,
+    DistrictSet,
+    Door,
+    DoorKind,
+    Entrance,
+    FaultReport,
+    FaultSeverity,
+    Lock,
+    Property,
+    PropertyOwner,
+    Wave,
+    WaveDistrict,
+)
+
+CELL_M = 500
+MIN_COUNT = 3
+
+CONSENT_COLOURS: dict[ConsentState, str] = {
+    ConsentState.NOT_REQUESTED: "#9e9e9e",
+    ConsentState.REQUESTED: "#f9a825",
+    ConsentState.REMINDED: "#ef6c00",
+    ConsentState.RECEIVED: "#2e7d32",
+    ConsentState.REFUSED: "#c62828",
+    ConsentState.WITHDRAWN: "#6a1b9a",
+}
+LOCK_COLOURS: dict[LockState, str] = {
+    LockState.PLANNED: "#90caf9",
+    LockState.INSTALLED: "#1e88e5",
+    LockState.ACTIVE: "#0d47a1",
+    LockState.DEACTIVATED: "#795548",
+    LockState.REMOVED: "#bdbdbd",
+}
+SEVERITY_COLOURS: dict[FaultSeverity, str] = {
+    FaultSeverity.LOW: "#fdd835",
+    FaultSeverity.NORMAL: "#fb8c00",
+    FaultSeverity.HIGH: "#e53935",
+    FaultSeverity.CRITICAL: "#880e4f",
+}
+SEVERITY_LABELS: dict[FaultSeverity, str] = {
+    FaultSeverity.LOW: "låg",
+    FaultSeverity.NORMAL: "normal",
+    FaultSeverity.HIGH: "hög",
+    FaultSeverity.CRITICAL: "akut",
+}
+WAVE_COLOURS: dict[WaveState, str] = {
+    WaveState.DONE: "#2e7d32",
+    WaveState.IN_PROGRESS: "#1565c0",
+    WaveState.NOT_STARTED: "#757575",
+}
+CUSTOMER_SHADES = ((50, "#08306b"), (20, "#2171b5"), (8, "#6baed6"), (0, "#c6dbef"))
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    colour: str
+    text: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One switchable map layer: its GeoJSON, its legend, and how to show a feature."""
+
+    key: str
+    name: str  # Swedish, shown in the layer switcher
+    geojson: dict[str, Any]
+    legend: tuple[LegendItem, ...]
+    kind: str  # "polygon" or "point"
+    tooltip_fields: tuple[tuple[str, str], ...]  # (property, Swedish alias)
+    show: bool = True
+    radius: int = 5
+
+    @property
+    def feature_count(self) -> int:
+        return len(self.geojson["features"])
+
+
+@dataclass(frozen=True)
+class MapData:
+    layers: tuple[Layer, ...]
+    background: tuple[Layer, ...] = field(default_factory=tuple)
+    bounds: tuple[tuple[float, float], tuple[float, float]] = ((59.22, 17.76), (59.44, 18.20))
+    demo: bool = False
+
+    def layer(self, key: str) -> Layer:
+        return next(layer for layer in self.layers if layer.key == key)
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _point_feature(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
+    """A point feature; its fill colour travels as ``c`` (the map applies it in the browser)."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+        "properties": props,
+    }
+
+
+def _entrance_points(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            Entrance.id,
+            Entrance.property_id,
+            Entrance.street,
+            Entrance.number,
+            Entrance.letter,
+            Entrance.suffix,
+            Entrance.district_id,
+            func.ST_X(Entrance.geom).label("lon"),
+            func.ST_Y(Entrance.geom).label("lat"),
+        )
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "property_id",
+            "street",
+            "number",
+            "letter",
+            "suffix",
+            "district_id",
+            "lon",
+            "lat",
+        ],
+    )
+    frame["address"] = (
+        frame["street"]
+        + " "
+        + frame["number"].astype(str)
+        + np.where(frame["letter"] != "", " " + frame["letter"], "")
+    )
+    return frame.set_index("id")
+
+
+def current_district_set(session: Session) -> DistrictSet | None:
+    return session.scalars(select(DistrictSet).where(DistrictSet.is_current.is_(True))).first()
+
+
+def district_layer(session: Session, *, on: date, district_set: DistrictSet) -> Layer:
+    waves: dict[int, tuple[str, WaveState]] = {}
+    for district_id, name, state in session.execute(
+        select(WaveDistrict.district_id, Wave.name, Wave.state).join(
+            Wave, Wave.id == WaveDistrict.wave_id
+        )
+    ):
+        waves[district_id] = (name, state)
+    counts = dict(
+        session.execute(
+            select(Entrance.district_id, func.count(Customer.id))
+            .join(Customer, Customer.entrance_id == Entrance.id)
+            .where(current_customers_clause(on))  # type: ignore[arg-type]
+            .group_by(Entrance.district_id)
+        ).all()
+    )
+    features = []
+    legend_counts: dict[WaveState, int] = {}
+    for district in session.scalars(
+        select(District).where(District.set_id == district_set.id).order_by(District.name)
+    ):
+        geom = to_shape(district.geom).simplify(0.0002, preserve_topology=True)
+        wave_name, state = waves.get(district.id, ("ingen våg", WaveState.NOT_STARTED))
+        colour = WAVE_COLOURS[state]
+        legend_counts[state] = legend_counts.get(state, 0) + 1
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": {
+                    "namn": district.name,
+                    "vag": wave_name,
+                    "status": label(state),
+                    "kunder": int(counts.get(district.id, 0)),
+                    "style": {
+                        "color": colour,
+                        "weight": 2,
+                        "fillColor": colour,
+                        "fillOpacity": 0.06,
+                        "dashArray": "6 4" if state is WaveState.NOT_STARTED else None,
+                    },
+                },
+            }
+        )
+    legend = tuple(
+        LegendItem(WAVE_COLOURS[s], f"Våg {label(s)}", legend_counts.get(s, 0)) for s in WaveState
+    )
+    return Layer(
+        key="districts",
+        name="Stadsdelsområden och vågor",
+        geojson=_collection(features),
+        legend=legend,
+        kind="polygon",
+        tooltip_fields=(
+            ("namn", "Stadsdelsområde"),
+            ("vag", "Våg"),
+            ("status", "Status"),
+            ("kunder", "Hemtjänstkunder"),
+        ),
+    )
+
+
+def property_layer(session: Session, *, on: date, entrances: pd.DataFrame) -> Layer:
+    """One point per property with current customers, coloured by the owner's consent."""
+    consent = dict(session.execute(select(Consent.property_id, Consent.state)).all())
+    owners = dict(
+        session.execute(
+            select(Property.id, PropertyOwner.name).join(
+                PropertyOwner, PropertyOwner.id == Property.owner_id
+            )
+        ).all()
+    )
+    designations = dict(session.execute(select(Property.id, Property.designation)).all())
+    customers = pd.Series(
+        dict(
+            session.execute(
+                select(Customer.entrance_id, func.count(Customer.id))
+                .where(current_customers_clause(on))  # type: ignore[arg-type]
+                .group_by(Customer.entrance_id)
+            ).all()
+        ),
+        dtype="int64",
+    )
+    frame = entrances.assign(customers=customers.reindex(entrances.index).fillna(0).astype(int))
+    grouped = frame.groupby("property_id").agg(
+        lon=("lon", "mean"),
+        lat=("lat", "mean"),
+        address=("address", "first"),
+        customers=("customers", "sum"),
+    )
+    grouped = grouped[grouped["customers"] > 0]
+    features = []
+    tally: dict[ConsentState, int] = {}
+    for property_id, row in grouped.iterrows():
+        state = consent.get(property_id, ConsentState.NOT_REQUESTED)
+        tally[state] = tally.get(state, 0) + 1
+        features.append(
+            _point_feature(
+                row.lon,
+                row.lat,
+                {
+                    "fastighet": designations.get(property_id, ""),
+                    "adress": row.address,
+                    "agare": owners.get(property_id, ""),
+                    "medgivande": label(state),
+                    "kunder": int(row.customers),
+                    "c": CONSENT_COLOURS[state],
+                },
+            )
+        )
+    legend = tuple(
+        LegendItem(CONSENT_COLOURS[s], label(s).capitalize(), tally.get(s, 0)) for s in ConsentState
+    )
+    return Layer(
+        key="properties",
+        name="Fastigheter efter medgivande",
+        geojson=_collection(features),
+        legend=legend,
+        kind="point",
+        tooltip_fields=(
+            ("fastighet", "Fastighet"),
+            ("adress", "Adress"),
+            ("agare", "Ägare"),
+            ("medgivande", "Medgivande"),
+            ("kunder", "Kunder"),
+        ),
+    )
+
+
+def entrance_lock_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
+    """The entrance-door lock of each entrance, coloured by its state (latest lock per door)."""
+    rows = session.execute(
+        select(Door.entrance_id, Lock.id, Lock.state, Lock.serial)
+        .join(Lock, Lock.door_id == Door.id)
+        .where(Door.kind == DoorKind.ENTRANCE)
+        .order_by(Door.entrance_id, Lock.id)
+    ).all()
+    latest: dict[int, tuple[LockState, str | None]] = {}
+    for entrance_id, _lock_id, state, serial in rows:
+        latest[entrance_id] = (state, serial)
+    features = []
+    tally: dict[LockState, int] = {}
+    for entrance_id, (state, serial) in latest.items():
+        if entrance_id not in entrances.index:
+            continue
+        e = entrances.loc[entrance_id]
+        tally[state] = tally.get(state, 0) + 1
+        features.append(
+            _point_feature(
+                e.lon,
+                e.lat,
+                {
+                    "adress": e.address,
+                    "las": label(state),
+                    "serienummer": serial or "–",
+                    "c": LOCK_COLOURS[state],
+                },
+            )
+        )
+    legend = tuple(
+        LegendItem(LOCK_COLOURS[s], label(s).capitalize(), tally.get(s, 0))
+        for s in LockState
+        if s is not LockState.REMOVED
+    )
+    return Layer(
+        key="entrance_locks",
+        name="Entrélås efter status",
+        geojson=_collection(features),
+        legend=legend,
+        kind="point",
+        tooltip_fields=(("adress", "Adress"), ("las", "Lås"), ("serienummer", "Serienummer")),
+        show=False,
+        radius=4,
+    )
+
+
+def customer_grid_layer(session: Session, *, on: date, entrances: pd.DataFrame) -> Layer:
+    """Current customers counted per grid cell, with how many are keyless-ready."""
+    ready = readiness(session, on=on)
+    if not ready.customer_ids:
+        return Layer("customers", "Hemtjänstkunder per ruta", _collection([]), (), "polygon", ())
+    entrance_ids = np.fromiter(ready.entrance_of_customer.values(), dtype=np.int64)
+    ready_flags = np.fromiter(
+        (c in ready.ready_customer_ids for c in ready.entrance_of_customer), dtype=bool
+    )
+    points = entrances.loc[entrance_ids, ["lon", "lat"]].to_numpy()
+    x, y = transformer(WGS84, METRIC).transform(points[:, 0], points[:, 1])
+    cells = pd.DataFrame(
+        {
+            "cx": np.floor(np.asarray(x) / CELL_M).astype(np.int64),
+            "cy": np.floor(np.asarray(y) / CELL_M).astype(np.int64),
+            "ready": ready_flags,
+        }
+    )
+    counted = cells.groupby(["cx", "cy"]).agg(total=("ready", "size"), ready=("ready", "sum"))
+    back = transformer(METRIC, WGS84)
+    features = []
+    for (cx, cy), row in counted.iterrows():
+        x0, y0 = cx * CELL_M, cy * CELL_M
+        xs, ys = back.transform(
+            [x0, x0 + CELL_M, x0 + CELL_M, x0], [y0, y0, y0 + CELL_M, y0 + CELL_M]
+        )
+        ring = [[round(a, 6), round(b, 6)] for a, b in zip(xs, ys, strict=True)]
+        ring.append(ring[0])
+        total = int(row.total)
+        shown = total >= MIN_COUNT
+        colour = next(c for limit, c in CUSTOMER_SHADES if total >= limit)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "kunder": str(total) if shown else f"färre än {MIN_COUNT}",
+                    "nyckelfria": str(int(row.ready)) if shown else "–",
+                    "style": {
+                        "color": colour,
+                        "weight": 0.5,
+                        "fillColor": colour,
+                        "fillOpacity": 0.55,
+                    },
+                },
+            }
+        )
+    legend = (
+        LegendItem(CUSTOMER_SHADES[0][1], "50 eller fler kunder"),
+        LegendItem(CUSTOMER_SHADES[1][1], "20–49 kunder"),
+        LegendItem(CUSTOMER_SHADES[2][1], "8–19 kunder"),
+        LegendItem(CUSTOMER_SHADES[3][1], "1–7 kunder"),
+    )
+    return Layer(
+        key="customers",
+        name=f"Hemtjänstkunder per ruta ({CELL_M} m)",
+        geojson=_collection(features),
+        legend=legend,
+        kind="polygon",
+        tooltip_fields=(("kunder", "Kunder"), ("nyckelfria", "Nyckelfria")),
+    )
+
+
+def fault_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
+    """Faults that are not closed, at their lock's entrance, coloured by severity."""
+    rows = session.execute(
+        select(
+            FaultReport.id,
+            FaultReport.category,
+            FaultReport.severity,
+            FaultReport.state,
+            FaultReport.reported_at,
+            Door.entrance_id,
+            Door.kind,
+        )
+        .join(Lock, Lock.id == FaultReport.lock_id)
+        .join(Door, Door.id == Lock.door_id)
+        .where(FaultReport.state != FaultState.CLOSED)
+    ).all()
+    features = []
+    tally: dict[FaultSeverity, int] = {}
+    for fault_id, category, severity, state, reported_at, entrance_id, door_kind in rows:
+        e = entrances.loc[entrance_id]
+        tally[severity] = tally.get(severity, 0) + 1
+        features.append(
+            _point_feature(
+                e.lon,
+                e.lat,
+                {
+                    "fel": f"Felanmälan {fault_id}: {category}",
+                    "allvar": SEVERITY_LABELS[severity],
+                    "status": label(state),
+                    "dorr": "lägenhetsdörr" if door_kind is DoorKind.APARTMENT else "entrédörr",
+                    "adress": e.address,
+                    "anmald": reported_at.date().isoformat(),
+                    "c": SEVERITY_COLOURS[severity],
+                },
+            )
+        )
+    legend = tuple(
+        LegendItem(SEVERITY_COLOURS[s], f"Allvar: {SEVERITY_LABELS[s]}", tally.get(s, 0))
+        for s in reversed(FaultSeverity)
+    )
+    return Layer(
+        key="faults",
+        name="Öppna felanmälningar",
+        geojson=_collection(features),
+        legend=legend,
+        kind="point",
+        tooltip_fields=(
+            ("fel", "Fel"),
+            ("allvar", "Allvar"),
+            ("status", "Status"),
+            ("dorr", "Dörr"),
+            ("adress", "Adress"),
+            ("anmald", "Anmäld"),
+        ),
+        radius=7,
+    )
+
+
+def _water_layer() -> Layer:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(poly),
+            "properties": {
+                "namn": name,
+                "style": {
+                    "color": "#a5c8e4",
+                    "weight": 0,
+                    "fillColor": "#a5c8e4",
+                    "fillOpacity": 0.9,
+                },
+            },
+        }
+        for name, poly in _demo_geography.water()
+    ]
+    return Layer(
+        "water", "Vatten (ungefärligt)", _collection(features), (), "polygon", (("namn", "Vatten"),)
+    )
+
+
+def build_map_data(session: Session, *, on: date) -> MapData:
+    """All layers of the map for one day, from the database."""
+    district_set = current_district_set(session)
+    entrances = _entrance_points(session)
+    layers: list[Layer] = []
+    if district_set is not None:
+        layers.append(district_layer(session, on=on, district_set=district_set))
+    layers.append(customer_grid_layer(session, on=on, entrances=entrances))
+    layers.append(property_layer(session, on=on, entrances=entrances))
+    layers.append(entrance_lock_layer(session, entrances=entrances))
+    layers.append(fault_layer(session, entrances=entrances))
+    demo = district_set is not None and district_set.name.startswith("Stadsdelsområden 2023 (demo")
+    background = (_water_layer(),) if demo else ()
+    bounds = ((59.22, 17.76), (59.44, 18.20))
+    if len(entrances):
+        bounds = (
+            (float(entrances.lat.min()), float(entrances.lon.min())),
+            (float(entrances.lat.max()), float(entrances.lon.max())),
+        )
+    return MapData(layers=tuple(layers), background=background, bounds=bounds, demo=demo)
+
+
+def to_json(layer: Layer) -> str:
+    """The layer's GeoJSON as compact text (for downloads and size checks)."""
+    return json.dumps(layer.geojson, ensure_ascii=False, separators=(",", ":"))
