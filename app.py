@@ -1,10 +1,16 @@
 """Streamlit entry: `streamlit run app.py` (README's run command does this for you)."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages.common import PAGE_TITLE
 
-st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/key:", layout="wide")
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(
+    page_title=PAGE_TITLE, page_icon=str(ROOT / "static" / "favicon.png"), layout="wide"
+)
 
 pages = [
     st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", default=True),

@@ -19,7 +19,7 @@ from typing import Any
 # SpatiaLite connection, or a later read_file segfaults and pyproj can crash at exit.
 import pyogrio  # noqa: F401
 import pyproj  # noqa: F401
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,14 +83,20 @@ def _load_spatialite(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.enable_load_extension(False)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
-    if cur.execute("SELECT CheckSpatialMetaData()").fetchone()[0] < 1:
-        cur.execute("SELECT InitSpatialMetaData(1, 'WGS84')")
-        for srid in EXTRA_SRIDS:
-            cur.execute("SELECT InsertEpsgSrid(?)", (srid,))
-        dbapi_conn.commit()
     cur.close()
+
+
+def prepare_spatialite(connection: Connection) -> None:
+    """Create SpatiaLite's metadata tables if missing (part of migrating, never of connecting,
+    so that opening a database that is not planner's changes nothing)."""
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.exec_driver_sql("SELECT CheckSpatialMetaData()").scalar_one() < 1:
+        connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+        connection.exec_driver_sql("SELECT InitSpatialMetaData(1, 'WGS84')")
+        for srid in EXTRA_SRIDS:
+            connection.exec_driver_sql("SELECT InsertEpsgSrid(?)", (srid,))
 
 
 def make_engine(url: str | None = None, *, create_dir: bool = True) -> Engine:

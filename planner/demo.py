@@ -1318,10 +1318,10 @@ class _Builder:
         }
         repair_crews = self.crews[Skill.REPAIR.value]
         for lock in locks:
-            if self.rng.random() > 0.018:
+            if self.rng.random() > 0.025:
                 continue
             category, severity = self.rand.choice(categories)
-            reported = self.now - timedelta(hours=int(self.rng.integers(2, 24 * 150)))
+            reported = self.now - timedelta(hours=2 + float(self.rng.exponential(24 * 30)))
             roll = self.rng.random()
             state = (
                 FaultState.CLOSED
@@ -1340,10 +1340,8 @@ class _Builder:
                 else self.org_ids[OrgKind.LOCKSMITH]
             )
             deadline = reported + timedelta(hours=deadline_h[severity])
-            closed = min(
-                self.now,
-                reported + timedelta(hours=float(self.rng.gamma(2.0, deadline_h[severity] / 2.5))),
-            )
+            hours_to_fix = 3 + float(self.rng.gamma(2.0, deadline_h[severity] / 2.5))
+            closed = min(self.now, reported + timedelta(hours=hours_to_fix))
             fault_id = self.rows.add(
                 FaultReport,
                 lock_id=lock["id"],

@@ -26,6 +26,7 @@ from planner.models import (
 )
 
 NO_DISTRICT = "(utan stadsdelsområde)"
+LOCK_COLUMNS = (LockState.ACTIVE, LockState.INSTALLED, LockState.PLANNED, LockState.DEACTIVATED)
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,8 @@ def status(session: Session, *, on: date) -> Status:
         row["Nyckelfria kunder"] = ready_by.get(name, 0)
         for state in (ConsentState.RECEIVED, ConsentState.REQUESTED, ConsentState.REFUSED):
             row[f"Medgivanden: {label(state)}"] = consents.get((name, state.value), 0)
-        for state in (
-            LockState.ACTIVE,
-            LockState.INSTALLED,
-            LockState.PLANNED,
-            LockState.DEACTIVATED,
-        ):
-            row[f"Lås: {label(state)}"] = locks.get((name, state.value), 0)
+        for lock_state in LOCK_COLUMNS:
+            row[f"Lås: {label(lock_state)}"] = locks.get((name, lock_state.value), 0)
         row["Öppna fel"] = sum(v for (n, _), v in faults.items() if n == name)
         rows.append(row)
     frame = pd.DataFrame(rows)

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
@@ -128,7 +127,17 @@ def _point_feature(lon: float, lat: float, props: dict[str, Any]) -> dict[str, A
     }
 
 
-def _entrance_points(session: Session) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Spot:
+    """Where an entrance is, and what to call it."""
+
+    property_id: int
+    lon: float
+    lat: float
+    address: str
+
+
+def _entrance_points(session: Session) -> dict[int, _Spot]:
     rows = session.execute(
         select(
             Entrance.id,
@@ -136,33 +145,19 @@ def _entrance_points(session: Session) -> pd.DataFrame:
             Entrance.street,
             Entrance.number,
             Entrance.letter,
-            Entrance.suffix,
-            Entrance.district_id,
-            func.ST_X(Entrance.geom).label("lon"),
-            func.ST_Y(Entrance.geom).label("lat"),
+            func.ST_X(Entrance.geom),
+            func.ST_Y(Entrance.geom),
         )
-    ).all()
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "property_id",
-            "street",
-            "number",
-            "letter",
-            "suffix",
-            "district_id",
-            "lon",
-            "lat",
-        ],
     )
-    frame["address"] = (
-        frame["street"]
-        + " "
-        + frame["number"].astype(str)
-        + np.where(frame["letter"] != "", " " + frame["letter"], "")
-    )
-    return frame.set_index("id")
+    return {
+        entrance_id: _Spot(
+            property_id,
+            float(lon),
+            float(lat),
+            f"{street} {number}{' ' + letter if letter else ''}",
+        )
+        for entrance_id, property_id, street, number, letter, lon, lat in rows
+    }
 
 
 def current_district_set(session: Session) -> DistrictSet | None:
@@ -231,50 +226,51 @@ def district_layer(session: Session, *, on: date, district_set: DistrictSet) -> 
     )
 
 
-def property_layer(session: Session, *, on: date, entrances: pd.DataFrame) -> Layer:
+def property_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -> Layer:
     """One point per property with current customers, coloured by the owner's consent."""
-    consent = dict(session.execute(select(Consent.property_id, Consent.state)).all())
-    owners = dict(
-        session.execute(
-            select(Property.id, PropertyOwner.name).join(
+    consent: dict[int, ConsentState] = dict(
+        session.execute(select(Consent.property_id, Consent.state)).tuples().all()
+    )
+    facts: dict[int, tuple[str, str]] = {
+        property_id: (designation, owner)
+        for property_id, designation, owner in session.execute(
+            select(Property.id, Property.designation, PropertyOwner.name).join(
                 PropertyOwner, PropertyOwner.id == Property.owner_id
             )
-        ).all()
+        )
+    }
+    customers: dict[int, int] = dict(
+        session.execute(
+            select(Customer.entrance_id, func.count(Customer.id))
+            .where(current_customers_clause(on))  # type: ignore[arg-type]
+            .group_by(Customer.entrance_id)
+        )
+        .tuples()
+        .all()
     )
-    designations = dict(session.execute(select(Property.id, Property.designation)).all())
-    customers = pd.Series(
-        dict(
-            session.execute(
-                select(Customer.entrance_id, func.count(Customer.id))
-                .where(current_customers_clause(on))  # type: ignore[arg-type]
-                .group_by(Customer.entrance_id)
-            ).all()
-        ),
-        dtype="int64",
-    )
-    frame = entrances.assign(customers=customers.reindex(entrances.index).fillna(0).astype(int))
-    grouped = frame.groupby("property_id").agg(
-        lon=("lon", "mean"),
-        lat=("lat", "mean"),
-        address=("address", "first"),
-        customers=("customers", "sum"),
-    )
-    grouped = grouped[grouped["customers"] > 0]
+    spots: dict[int, list[_Spot]] = {}
+    counts: dict[int, int] = {}
+    for entrance_id, spot in entrances.items():
+        spots.setdefault(spot.property_id, []).append(spot)
+        counts[spot.property_id] = counts.get(spot.property_id, 0) + customers.get(entrance_id, 0)
     features = []
     tally: dict[ConsentState, int] = {}
-    for property_id, row in grouped.iterrows():
+    for property_id, members in spots.items():
+        if counts[property_id] == 0:
+            continue
         state = consent.get(property_id, ConsentState.NOT_REQUESTED)
         tally[state] = tally.get(state, 0) + 1
+        designation, owner = facts.get(property_id, ("", ""))
         features.append(
             _point_feature(
-                row.lon,
-                row.lat,
+                sum(m.lon for m in members) / len(members),
+                sum(m.lat for m in members) / len(members),
                 {
-                    "fastighet": designations.get(property_id, ""),
-                    "adress": row.address,
-                    "agare": owners.get(property_id, ""),
+                    "fastighet": designation,
+                    "adress": members[0].address,
+                    "agare": owner,
                     "medgivande": label(state),
-                    "kunder": int(row.customers),
+                    "kunder": counts[property_id],
                     "c": CONSENT_COLOURS[state],
                 },
             )
@@ -298,7 +294,7 @@ def property_layer(session: Session, *, on: date, entrances: pd.DataFrame) -> La
     )
 
 
-def entrance_lock_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
+def entrance_lock_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
     """The entrance-door lock of each entrance, coloured by its state (latest lock per door)."""
     rows = session.execute(
         select(Door.entrance_id, Lock.id, Lock.state, Lock.serial)
@@ -312,9 +308,9 @@ def entrance_lock_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
     features = []
     tally: dict[LockState, int] = {}
     for entrance_id, (state, serial) in latest.items():
-        if entrance_id not in entrances.index:
+        e = entrances.get(entrance_id)
+        if e is None:
             continue
-        e = entrances.loc[entrance_id]
         tally[state] = tally.get(state, 0) + 1
         features.append(
             _point_feature(
@@ -345,35 +341,30 @@ def entrance_lock_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
     )
 
 
-def customer_grid_layer(session: Session, *, on: date, entrances: pd.DataFrame) -> Layer:
+def customer_grid_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -> Layer:
     """Current customers counted per grid cell, with how many are keyless-ready."""
     ready = readiness(session, on=on)
     if not ready.customer_ids:
         return Layer("customers", "Hemtjänstkunder per ruta", _collection([]), (), "polygon", ())
-    entrance_ids = np.fromiter(ready.entrance_of_customer.values(), dtype=np.int64)
-    ready_flags = np.fromiter(
-        (c in ready.ready_customer_ids for c in ready.entrance_of_customer), dtype=bool
-    )
-    points = entrances.loc[entrance_ids, ["lon", "lat"]].to_numpy()
-    x, y = transformer(WGS84, METRIC).transform(points[:, 0], points[:, 1])
-    cells = pd.DataFrame(
-        {
-            "cx": np.floor(np.asarray(x) / CELL_M).astype(np.int64),
-            "cy": np.floor(np.asarray(y) / CELL_M).astype(np.int64),
-            "ready": ready_flags,
-        }
-    )
-    counted = cells.groupby(["cx", "cy"]).agg(total=("ready", "size"), ready=("ready", "sum"))
+    spots = [entrances[e] for e in ready.entrance_of_customer.values()]
+    ready_flags = [c in ready.ready_customer_ids for c in ready.entrance_of_customer]
+    x, y = transformer(WGS84, METRIC).transform([s.lon for s in spots], [s.lat for s in spots])
+    cells_x = np.floor(np.asarray(x) / CELL_M).astype(np.int64).tolist()
+    cells_y = np.floor(np.asarray(y) / CELL_M).astype(np.int64).tolist()
+    counted: dict[tuple[int, int], list[int]] = {}
+    for i, j, ok in zip(cells_x, cells_y, ready_flags, strict=True):
+        cell = counted.setdefault((i, j), [0, 0])
+        cell[0] += 1
+        cell[1] += int(ok)
     back = transformer(METRIC, WGS84)
     features = []
-    for (cx, cy), row in counted.iterrows():
+    for (cx, cy), (total, ready_count) in sorted(counted.items()):
         x0, y0 = cx * CELL_M, cy * CELL_M
         xs, ys = back.transform(
             [x0, x0 + CELL_M, x0 + CELL_M, x0], [y0, y0, y0 + CELL_M, y0 + CELL_M]
         )
         ring = [[round(a, 6), round(b, 6)] for a, b in zip(xs, ys, strict=True)]
         ring.append(ring[0])
-        total = int(row.total)
         shown = total >= MIN_COUNT
         colour = next(c for limit, c in CUSTOMER_SHADES if total >= limit)
         features.append(
@@ -382,7 +373,7 @@ def customer_grid_layer(session: Session, *, on: date, entrances: pd.DataFrame) 
                 "geometry": {"type": "Polygon", "coordinates": [ring]},
                 "properties": {
                     "kunder": str(total) if shown else f"färre än {MIN_COUNT}",
-                    "nyckelfria": str(int(row.ready)) if shown else "–",
+                    "nyckelfria": str(ready_count) if shown else "–",
                     "style": {
                         "color": colour,
                         "weight": 0.5,
@@ -408,7 +399,7 @@ def customer_grid_layer(session: Session, *, on: date, entrances: pd.DataFrame) 
     )
 
 
-def fault_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
+def fault_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
     """Faults that are not closed, at their lock's entrance, coloured by severity."""
     rows = session.execute(
         select(
@@ -427,7 +418,7 @@ def fault_layer(session: Session, *, entrances: pd.DataFrame) -> Layer:
     features = []
     tally: dict[FaultSeverity, int] = {}
     for fault_id, category, severity, state, reported_at, entrance_id, door_kind in rows:
-        e = entrances.loc[entrance_id]
+        e = entrances[entrance_id]
         tally[severity] = tally.get(severity, 0) + 1
         features.append(
             _point_feature(
@@ -502,11 +493,10 @@ def build_map_data(session: Session, *, on: date) -> MapData:
     demo = district_set is not None and district_set.name.startswith("Stadsdelsområden 2023 (demo")
     background = (_water_layer(),) if demo else ()
     bounds = ((59.22, 17.76), (59.44, 18.20))
-    if len(entrances):
-        bounds = (
-            (float(entrances.lat.min()), float(entrances.lon.min())),
-            (float(entrances.lat.max()), float(entrances.lon.max())),
-        )
+    if entrances:
+        lats = [e.lat for e in entrances.values()]
+        lons = [e.lon for e in entrances.values()]
+        bounds = ((min(lats), min(lons)), (max(lats), max(lons)))
     return MapData(layers=tuple(layers), background=background, bounds=bounds, demo=demo)
 
 

@@ -45,7 +45,7 @@ def use_local_assets(base: str = ASSET_BASE) -> None:
     folium.Map.default_css = local_css(base)
 
 
-class Legend(MacroElement):  # type: ignore[misc]
+class Legend(MacroElement):
     """A legend box whose sections follow the layer switcher (shown only for visible layers)."""
 
     _template = Template(
@@ -143,7 +143,7 @@ def build_map(data: MapData, *, tiles: str | None = "default") -> folium.Map:
     if chosen is not None:
         folium.TileLayer(chosen, name="Bakgrundskarta", control=False).add_to(fmap)
     else:
-        fmap.get_root().header.add_child(
+        fmap.get_root().header.add_child(  # type: ignore[attr-defined]
             folium.Element("<style>.leaflet-container{background:#e6e6e6}</style>")
         )
     for layer in data.background:

@@ -6,6 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Engine
 
+from planner.db import prepare_spatialite
 from planner.migrations.env_support import include_object
 from planner.models import Base
 
@@ -19,6 +20,7 @@ if engine is None:  # `alembic` run by hand: use the same URL rules as the CLI
 
 def run_migrations_online(engine: Engine) -> None:
     with engine.begin() as connection:
+        prepare_spatialite(connection)
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,

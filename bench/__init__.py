@@ -1,0 +1,1 @@
+"""Benchmarks with their own commands; not part of the test run."""

@@ -1,0 +1,81 @@
+"""Map layers on the whole demo city: what each shows, and what it never shows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from planner.geo.layers import MIN_COUNT, MapData, build_map_data
+from planner.geo.mapview import build_map, use_local_assets
+from planner.locks.states import FaultState
+from planner.models import Customer, FaultReport
+from tests.conftest import DEMO_DAY
+
+
+@pytest.fixture(scope="module")
+def map_data(demo_sessions: sessionmaker[Session]) -> MapData:
+    with demo_sessions() as session:
+        return build_map_data(session, on=DEMO_DAY)
+
+
+def test_every_layer_has_features_and_a_swedish_legend(map_data: MapData) -> None:
+    keys = [layer.key for layer in map_data.layers]
+    assert keys == ["districts", "customers", "properties", "entrance_locks", "faults"]
+    for layer in map_data.layers:
+        assert layer.feature_count > 0, layer.key
+        assert layer.legend, layer.key
+    assert map_data.layer("districts").feature_count == 11
+    assert map_data.demo and map_data.background
+
+
+def test_legend_counts_add_up_to_the_points_drawn(map_data: MapData) -> None:
+    for key in ("properties", "entrance_locks", "faults"):
+        layer = map_data.layer(key)
+        assert sum(item.count or 0 for item in layer.legend) == layer.feature_count, key
+
+
+def test_customers_are_only_shown_as_counts_per_cell(
+    map_data: MapData, demo_sessions: sessionmaker[Session]
+) -> None:
+    grid = map_data.layer("customers")
+    shown = [f["properties"]["kunder"] for f in grid.geojson["features"]]
+    numbers = [int(v) for v in shown if v.isdigit()]
+    assert all(n >= MIN_COUNT for n in numbers)
+    assert any(not v.isdigit() for v in shown), "small cells hide their number"
+    with demo_sessions() as session:
+        current = session.scalar(
+            select(func.count(Customer.id)).where(
+                Customer.active_from <= DEMO_DAY,
+                (Customer.active_to.is_(None)) | (Customer.active_to >= DEMO_DAY),
+            )
+        )
+    assert sum(numbers) <= current < sum(numbers) + MIN_COUNT * len(shown)
+    for layer in map_data.layers:
+        for feature in layer.geojson["features"]:
+            props = set(feature["properties"])
+            assert not props & {"pseudonym", "lagenhet", "apartment", "kund_id"}, layer.key
+
+
+def test_only_faults_that_are_not_closed_are_drawn(
+    map_data: MapData, demo_sessions: sessionmaker[Session]
+) -> None:
+    with demo_sessions() as session:
+        open_faults = session.scalar(
+            select(func.count(FaultReport.id)).where(FaultReport.state != FaultState.CLOSED)
+        )
+    assert map_data.layer("faults").feature_count == open_faults
+
+
+def test_the_rendered_map_loads_nothing_from_the_internet(map_data: MapData) -> None:
+    use_local_assets()
+    html = build_map(map_data, tiles=None).get_root().render()
+    assert "/app/static/vendor/leaflet/leaflet.js" in html
+    for cdn in (
+        "cdn.jsdelivr",
+        "cdnjs.cloudflare",
+        "code.jquery",
+        "bootstrapcdn",
+        "tile.openstreetmap",
+    ):
+        assert cdn not in html, cdn
