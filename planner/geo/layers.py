@@ -228,9 +228,10 @@ def district_layer(session: Session, *, on: date, district_set: DistrictSet) -> 
 
 def property_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -> Layer:
     """One point per property with current customers, coloured by the owner's consent."""
-    consent: dict[int, ConsentState] = dict(
-        session.execute(select(Consent.property_id, Consent.state)).tuples().all()
-    )
+    consent: dict[int, ConsentState] = {
+        property_id: state
+        for property_id, state in session.execute(select(Consent.property_id, Consent.state))
+    }
     facts: dict[int, tuple[str, str]] = {
         property_id: (designation, owner)
         for property_id, designation, owner in session.execute(
@@ -239,15 +240,14 @@ def property_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -
             )
         )
     }
-    customers: dict[int, int] = dict(
-        session.execute(
+    customers: dict[int, int] = {
+        entrance_id: count
+        for entrance_id, count in session.execute(
             select(Customer.entrance_id, func.count(Customer.id))
             .where(current_customers_clause(on))  # type: ignore[arg-type]
             .group_by(Customer.entrance_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     spots: dict[int, list[_Spot]] = {}
     counts: dict[int, int] = {}
     for entrance_id, spot in entrances.items():
