@@ -63,6 +63,7 @@ from planner.models import (
     OwnerKind,
     Property,
     PropertyOwner,
+    Role,
     Shift,
     Skill,
     Wave,
@@ -75,6 +76,8 @@ log = logging.getLogger(__name__)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEMO_SET_NAME = "Stadsdelsområden 2023 (demo, ungefärliga gränser)"
 DEMO_ACTOR = "demo"
+LOCKSMITH_NAME = "Huvudstadens Lås & Säkerhet AB"
+TRYGGHETSJOUR_NAME = "Stockholms Trygghetsjour"
 SERVICE_MIN = {
     JobKind.INSTALL_ENTRANCE: 45,
     JobKind.INSTALL_APARTMENT: 30,
@@ -337,13 +340,13 @@ class _Builder:
         )
         self.org_ids[OrgKind.LOCKSMITH] = self.rows.add(
             Organisation,
-            name="Huvudstadens Lås & Säkerhet AB",
+            name=LOCKSMITH_NAME,
             kind=OrgKind.LOCKSMITH,
             org_number=_org_number("5569", 41_207),
         )
         self.org_ids[OrgKind.TRYGGHETSJOUR] = self.rows.add(
             Organisation,
-            name="Stockholms Trygghetsjour",
+            name=TRYGGHETSJOUR_NAME,
             kind=OrgKind.TRYGGHETSJOUR,
             org_number="212000-0142-TJ",
         )
@@ -1463,9 +1466,14 @@ def build_demo(
     seed: int = 42,
     today: date | None = None,
     scale: float = 1.0,
+    users: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Fill an empty, migrated database with the demo city (in the caller's transaction)."""
+    """Fill an empty, migrated database with the demo city (in the caller's transaction).
+
+    With ``users`` the demo's log-ins are created too (``DEMO_USERS``: one per role, with the
+    passwords the login page shows for demo data).
+    """
     import time as clock
 
     started = clock.perf_counter()
@@ -1491,6 +1499,8 @@ def build_demo(
     builder.access_events(staff)
     say("Skriver till databasen …")
     _write(session, builder.rows)
+    if users:
+        _add_demo_users(session)
     rows = builder.rows
     return DemoSummary(
         seed=seed,
@@ -1507,6 +1517,31 @@ def build_demo(
         faults=rows.count(FaultReport),
         elapsed_s=clock.perf_counter() - started,
     )
+
+
+# (username, password, role, organisation, districts): the demo's log-ins, one per role
+DEMO_USERS: tuple[tuple[str, str, Role, str | None, tuple[str, ...]], ...] = (
+    ("ansvarig", "ansvarig-demo", Role.ROLLOUT_MANAGER, None, ()),
+    ("lassmed", "lassmed-demo", Role.LOCKSMITH, LOCKSMITH_NAME, ()),
+    ("trygghetsjour", "trygghetsjour-demo", Role.TRYGGHETSJOUR, TRYGGHETSJOUR_NAME, ()),
+    ("sodermalm", "sodermalm-demo", Role.DISTRICT_VIEWER, None, ("Södermalm",)),
+)
+
+
+def _add_demo_users(session: Session) -> None:
+    from planner.auth import add_user
+
+    for username, password, role, organisation, districts in DEMO_USERS:
+        add_user(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            display_name=f"Demo: {username}",
+            organisation=organisation,
+            districts=districts,
+            actor=DEMO_ACTOR,
+        )
 
 
 def _write(session: Session, rows: _Rows) -> None:
