@@ -9,27 +9,50 @@ from streamlit_folium import st_folium
 
 from app_pages.common import DEMO_NOTICE, sessions, today
 from planner.db import database_url
-from planner.geo.layers import MapData, build_map_data
+from planner.geo.layers import MapData, build_map_data, filter_options
 from planner.geo.mapview import build_map
 from planner.status import data_version
 
 
-@st.cache_resource(show_spinner="Hämtar kartlager …", max_entries=4)
-def _map_data(url: str, version: tuple[int, ...], on: date) -> MapData:
-    """Layers are rebuilt only when the data (or the day) changes."""
+@st.cache_resource(show_spinner="Hämtar kartlager …", max_entries=12)
+def _map_data(
+    url: str,
+    version: tuple[int, ...],
+    on: date,
+    districts: frozenset[int] | None,
+    wave: int | None,
+) -> MapData:
+    """Layers are rebuilt only when the data, the day or the filters change."""
     with sessions()() as session:
-        return build_map_data(session, on=on)
+        return build_map_data(
+            session, on=on, district_ids=set(districts) if districts else None, wave_id=wave
+        )
 
 
 st.title("Karta")
 with sessions()() as s:
     version = data_version(s)
-data = _map_data(database_url(), version, today())
+    options = filter_options(s)
+wave_names = dict(options.waves)
+district_names = dict(options.districts)
+left, right = st.columns([1, 2])
+wave = left.selectbox(
+    "Våg",
+    options=[None, *wave_names],
+    format_func=lambda w: "Alla vågor" if w is None else wave_names[w],
+)
+chosen = right.multiselect(
+    "Stadsdelsområden",
+    options=list(district_names),
+    format_func=lambda d: district_names[d],
+    placeholder="Alla stadsdelsområden",
+)
+data = _map_data(database_url(), version, today(), frozenset(chosen) or None, wave)
 if data.demo:
     st.info(DEMO_NOTICE, icon=":material/info:")
 st.caption(
-    "Slå av och på lager i kartans övre högra hörn. Kunder visas bara som antal per ruta, "
-    "aldrig som enskilda hem."
+    "Slå av och på lager i kartans övre högra hörn. Kunder visas bara som antal per ruta och "
+    "lägenhetslås som antal per entré, aldrig som enskilda hem."
 )
 st_folium(build_map(data), height=680, use_container_width=True, returned_objects=[], key="karta")
 counts = {layer.name: layer.feature_count for layer in data.layers}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -22,10 +23,11 @@ from sqlalchemy.orm import Session
 from planner import _demo_geography
 from planner.geo.crs import METRIC, WGS84, transformer
 from planner.locks.readiness import current_customers_clause, readiness
-from planner.locks.states import ConsentState, FaultState, LockState, WaveState, label
+from planner.locks.states import ConsentState, FaultState, KeyState, LockState, WaveState, label
 from planner.models import (
     Consent,
     Customer,
+    DigitalKey,
     District,
     DistrictSet,
     Door,
@@ -33,9 +35,11 @@ from planner.models import (
     Entrance,
     FaultReport,
     FaultSeverity,
+    HomeCareStaff,
     Lock,
     Property,
     PropertyOwner,
+    Shift,
     Wave,
     WaveDistrict,
 )
@@ -76,6 +80,9 @@ WAVE_COLOURS: dict[WaveState, str] = {
     WaveState.NOT_STARTED: "#757575",
 }
 CUSTOMER_SHADES = ((50, "#08306b"), (20, "#2171b5"), (8, "#6baed6"), (0, "#c6dbef"))
+APARTMENT_COLOURS = {"all": "#0d47a1", "some": "#42a5f5", "none": "#bbdefb"}
+KEY_SHADES = ((10, "#1b5e20"), (4, "#43a047"), (1, "#a5d6a7"))
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ class _Spot:
     """Where an entrance is, and what to call it."""
 
     property_id: int
+    district_id: int | None
     lon: float
     lat: float
     address: str
@@ -145,6 +153,7 @@ def _entrance_points(session: Session) -> dict[int, _Spot]:
             Entrance.street,
             Entrance.number,
             Entrance.letter,
+            Entrance.district_id,
             func.ST_X(Entrance.geom),
             func.ST_Y(Entrance.geom),
         )
@@ -152,11 +161,12 @@ def _entrance_points(session: Session) -> dict[int, _Spot]:
     return {
         entrance_id: _Spot(
             property_id,
+            district_id,
             float(lon),
             float(lat),
             f"{street} {number}{' ' + letter if letter else ''}",
         )
-        for entrance_id, property_id, street, number, letter, lon, lat in rows
+        for entrance_id, property_id, street, number, letter, district_id, lon, lat in rows
     }
 
 
@@ -164,7 +174,9 @@ def current_district_set(session: Session) -> DistrictSet | None:
     return session.scalars(select(DistrictSet).where(DistrictSet.is_current.is_(True))).first()
 
 
-def district_layer(session: Session, *, on: date, district_set: DistrictSet) -> Layer:
+def district_layer(
+    session: Session, *, on: date, district_set: DistrictSet, scope: set[int] | None
+) -> Layer:
     waves: dict[int, tuple[str, WaveState]] = {}
     for district_id, name, state in session.execute(
         select(WaveDistrict.district_id, Wave.name, Wave.state).join(
@@ -185,6 +197,8 @@ def district_layer(session: Session, *, on: date, district_set: DistrictSet) -> 
     for district in session.scalars(
         select(District).where(District.set_id == district_set.id).order_by(District.name)
     ):
+        if scope is not None and district.id not in scope:
+            continue
         geom = to_shape(district.geom).simplify(0.0002, preserve_topology=True)
         wave_name, state = waves.get(district.id, ("ingen våg", WaveState.NOT_STARTED))
         colour = WAVE_COLOURS[state]
@@ -346,8 +360,13 @@ def customer_grid_layer(session: Session, *, on: date, entrances: dict[int, _Spo
     ready = readiness(session, on=on)
     if not ready.customer_ids:
         return Layer("customers", "Hemtjänstkunder per ruta", _collection([]), (), "polygon", ())
-    spots = [entrances[e] for e in ready.entrance_of_customer.values()]
-    ready_flags = [c in ready.ready_customer_ids for c in ready.entrance_of_customer]
+    pairs = [
+        (entrances[e], c in ready.ready_customer_ids)
+        for c, e in ready.entrance_of_customer.items()
+        if e in entrances
+    ]
+    spots = [spot for spot, _ in pairs]
+    ready_flags = [ok for _, ok in pairs]
     x, y = transformer(WGS84, METRIC).transform([s.lon for s in spots], [s.lat for s in spots])
     cells_x = np.floor(np.asarray(x) / CELL_M).astype(np.int64).tolist()
     cells_y = np.floor(np.asarray(y) / CELL_M).astype(np.int64).tolist()
@@ -418,7 +437,9 @@ def fault_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
     features = []
     tally: dict[FaultSeverity, int] = {}
     for fault_id, category, severity, state, reported_at, entrance_id, door_kind in rows:
-        e = entrances[entrance_id]
+        e = entrances.get(entrance_id)
+        if e is None:
+            continue
         tally[severity] = tally.get(severity, 0) + 1
         features.append(
             _point_feature(
@@ -479,16 +500,141 @@ def _water_layer() -> Layer:
     )
 
 
-def build_map_data(session: Session, *, on: date) -> MapData:
-    """All layers of the map for one day, from the database."""
+def apartment_lock_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
+    """Apartment-door locks counted per entrance (never one point per home)."""
+    counts: dict[int, dict[LockState, int]] = {}
+    for entrance_id, state, n in session.execute(
+        select(Door.entrance_id, Lock.state, func.count(Lock.id))
+        .join(Lock, Lock.door_id == Door.id)
+        .where(Door.kind == DoorKind.APARTMENT, Lock.state != LockState.REMOVED)
+        .group_by(Door.entrance_id, Lock.state)
+    ):
+        if entrance_id in entrances:
+            counts.setdefault(entrance_id, {})[state] = int(n)
+    features = []
+    tally = {"all": 0, "some": 0, "none": 0}
+    for entrance_id, by_state in counts.items():
+        e = entrances[entrance_id]
+        active = by_state.get(LockState.ACTIVE, 0)
+        total = sum(by_state.values())
+        group = "all" if active == total else "some" if active else "none"
+        tally[group] += 1
+        features.append(
+            _point_feature(
+                e.lon,
+                e.lat,
+                {
+                    "adress": e.address,
+                    "las": ", ".join(
+                        f"{n} {label(state)}" for state, n in sorted(by_state.items()) if n
+                    ),
+                    "c": APARTMENT_COLOURS[group],
+                },
+            )
+        )
+    legend = (
+        LegendItem(APARTMENT_COLOURS["all"], "Alla aktiva", tally["all"]),
+        LegendItem(APARTMENT_COLOURS["some"], "Några aktiva", tally["some"]),
+        LegendItem(APARTMENT_COLOURS["none"], "Inga aktiva ännu", tally["none"]),
+    )
+    return Layer(
+        key="apartment_locks",
+        name="Lägenhetslås per entré",
+        geojson=_collection(features),
+        legend=legend,
+        kind="point",
+        tooltip_fields=(("adress", "Adress"), ("las", "Lägenhetslås")),
+        show=False,
+        radius=4,
+    )
+
+
+def active_keys_layer(
+    session: Session, *, on: date, at: datetime, entrances: dict[int, _Spot]
+) -> Layer:
+    """Per entrance with an active entrance lock: how many digital keys could open it at ``at``
+    (holder in shift, key active, holder's provider serves a customer there)."""
+    on_shift = (
+        select(HomeCareStaff.provider_id, func.count(func.distinct(DigitalKey.id)))
+        .join(DigitalKey, DigitalKey.staff_id == HomeCareStaff.id)
+        .join(Shift, Shift.staff_id == HomeCareStaff.id)
+        .where(DigitalKey.state == KeyState.ACTIVE, Shift.starts_at <= at, Shift.ends_at > at)
+        .group_by(HomeCareStaff.provider_id)
+    )
+    keys_by_provider: dict[int, int] = {p: int(n) for p, n in session.execute(on_shift)}
+    locked = set(
+        session.scalars(
+            select(Door.entrance_id)
+            .join(Lock, Lock.door_id == Door.id)
+            .where(Door.kind == DoorKind.ENTRANCE, Lock.state == LockState.ACTIVE)
+        )
+    )
+    providers: dict[int, set[int | None]] = {}
+    for entrance_id, provider_id in session.execute(
+        select(Customer.entrance_id, Customer.provider_id)
+        .where(current_customers_clause(on), Customer.provider_id.is_not(None))  # type: ignore[arg-type]
+        .distinct()
+    ):
+        providers.setdefault(entrance_id, set()).add(provider_id)
+    features = []
+    for entrance_id, serving in providers.items():
+        e = entrances.get(entrance_id)
+        keys = sum(keys_by_provider.get(p, 0) for p in serving if p is not None)
+        if e is None or keys == 0 or entrance_id not in locked:
+            continue
+        colour = next(c for limit, c in KEY_SHADES if keys >= limit)
+        features.append(
+            _point_feature(e.lon, e.lat, {"adress": e.address, "nycklar": keys, "c": colour})
+        )
+    legend = tuple(
+        LegendItem(colour, f"{limit} eller fler nycklar" if limit > 1 else "1 nyckel eller fler")
+        for limit, colour in KEY_SHADES
+    )
+    local = at.astimezone(STOCKHOLM).strftime("%H:%M")
+    return Layer(
+        key="active_keys",
+        name=f"Aktiva nycklar kl. {local}",
+        geojson=_collection(features),
+        legend=legend,
+        kind="point",
+        tooltip_fields=(("adress", "Adress"), ("nycklar", "Nycklar som kan öppna nu")),
+        show=False,
+        radius=4,
+    )
+
+
+def build_map_data(
+    session: Session,
+    *,
+    on: date,
+    at: datetime | None = None,
+    district_ids: set[int] | None = None,
+    wave_id: int | None = None,
+) -> MapData:
+    """All layers of the map for one day, from the database.
+
+    ``district_ids`` limits every layer to those districts (a role's scope or a filter); ``wave_id``
+    to the districts of one wave. ``at`` is the moment for "keys active now" (default: now).
+    """
     district_set = current_district_set(session)
+    scope = district_ids
+    if wave_id is not None:
+        in_wave = set(
+            session.scalars(select(WaveDistrict.district_id).where(WaveDistrict.wave_id == wave_id))
+        )
+        scope = in_wave if scope is None else scope & in_wave
     entrances = _entrance_points(session)
+    if scope is not None:
+        entrances = {k: v for k, v in entrances.items() if v.district_id in scope}
+    moment = at or datetime.now(UTC)
     layers: list[Layer] = []
     if district_set is not None:
-        layers.append(district_layer(session, on=on, district_set=district_set))
+        layers.append(district_layer(session, on=on, district_set=district_set, scope=scope))
     layers.append(customer_grid_layer(session, on=on, entrances=entrances))
     layers.append(property_layer(session, on=on, entrances=entrances))
     layers.append(entrance_lock_layer(session, entrances=entrances))
+    layers.append(apartment_lock_layer(session, entrances=entrances))
+    layers.append(active_keys_layer(session, on=on, at=moment, entrances=entrances))
     layers.append(fault_layer(session, entrances=entrances))
     demo = district_set is not None and district_set.name.startswith("Stadsdelsområden 2023 (demo")
     background = (_water_layer(),) if demo else ()
@@ -498,6 +644,31 @@ def build_map_data(session: Session, *, on: date) -> MapData:
         lons = [e.lon for e in entrances.values()]
         bounds = ((min(lats), min(lons)), (max(lats), max(lons)))
     return MapData(layers=tuple(layers), background=background, bounds=bounds, demo=demo)
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the map can be filtered by: waves and districts of the current set."""
+
+    waves: tuple[tuple[int, str], ...]
+    districts: tuple[tuple[int, str], ...]
+
+
+def filter_options(session: Session) -> FilterOptions:
+    waves = tuple(
+        (wave_id, name)
+        for wave_id, name in session.execute(select(Wave.id, Wave.name).order_by(Wave.number))
+    )
+    districts = tuple(
+        (district_id, name)
+        for district_id, name in session.execute(
+            select(District.id, District.name)
+            .join(DistrictSet, DistrictSet.id == District.set_id)
+            .where(DistrictSet.is_current.is_(True))
+            .order_by(District.name)
+        )
+    )
+    return FilterOptions(waves=waves, districts=districts)
 
 
 def to_json(layer: Layer) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,16 +14,26 @@ from planner.locks.states import FaultState
 from planner.models import Customer, FaultReport
 from tests.conftest import DEMO_DAY
 
+DEMO_MOMENT = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # mid-morning: day shifts are on
+
 
 @pytest.fixture(scope="module")
 def map_data(demo_sessions: sessionmaker[Session]) -> MapData:
     with demo_sessions() as session:
-        return build_map_data(session, on=DEMO_DAY)
+        return build_map_data(session, on=DEMO_DAY, at=DEMO_MOMENT)
 
 
 def test_every_layer_has_features_and_a_swedish_legend(map_data: MapData) -> None:
     keys = [layer.key for layer in map_data.layers]
-    assert keys == ["districts", "customers", "properties", "entrance_locks", "faults"]
+    assert keys == [
+        "districts",
+        "customers",
+        "properties",
+        "entrance_locks",
+        "apartment_locks",
+        "active_keys",
+        "faults",
+    ]
     for layer in map_data.layers:
         assert layer.feature_count > 0, layer.key
         assert layer.legend, layer.key
@@ -30,7 +42,7 @@ def test_every_layer_has_features_and_a_swedish_legend(map_data: MapData) -> Non
 
 
 def test_legend_counts_add_up_to_the_points_drawn(map_data: MapData) -> None:
-    for key in ("properties", "entrance_locks", "faults"):
+    for key in ("properties", "entrance_locks", "apartment_locks", "faults"):
         layer = map_data.layer(key)
         assert sum(item.count or 0 for item in layer.legend) == layer.feature_count, key
 
@@ -79,3 +91,30 @@ def test_the_rendered_map_loads_nothing_from_the_internet(map_data: MapData) -> 
         "tile.openstreetmap",
     ):
         assert cdn not in html, cdn
+
+
+def test_a_wave_filter_keeps_only_that_waves_districts(
+    demo_sessions: sessionmaker[Session], map_data: MapData
+) -> None:
+    from planner.geo.layers import filter_options
+
+    with demo_sessions() as session:
+        options = filter_options(session)
+        wave_id = next(i for i, name in options.waves if name.startswith("Våg 3"))
+        filtered = build_map_data(session, on=DEMO_DAY, at=DEMO_MOMENT, wave_id=wave_id)
+    names = {f["properties"]["namn"] for f in filtered.layer("districts").geojson["features"]}
+    assert names == {"Norra innerstaden", "Hägersten-Älvsjö"}
+    for key in ("properties", "entrance_locks", "customers"):
+        assert 0 < filtered.layer(key).feature_count < map_data.layer(key).feature_count, key
+
+
+def test_keys_are_counted_only_where_an_entrance_lock_is_active(map_data: MapData) -> None:
+    keys = map_data.layer("active_keys")
+    locks = map_data.layer("entrance_locks")
+    active_at = {
+        tuple(f["geometry"]["coordinates"])
+        for f in locks.geojson["features"]
+        if f["properties"]["las"] == "aktivt"
+    }
+    assert keys.feature_count > 0
+    assert all(tuple(f["geometry"]["coordinates"]) in active_at for f in keys.geojson["features"])
