@@ -15,5 +15,11 @@ st.set_page_config(
 pages = [
     st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", default=True),
     st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/table_chart:"),
+    st.Page("app_pages/importera.py", title="Import", icon=":material/upload_file:"),
+    st.Page("app_pages/geokodning.py", title="Geokodning", icon=":material/pin_drop:"),
+    st.Page("app_pages/medgivanden.py", title="Medgivanden", icon=":material/draw:"),
+    st.Page("app_pages/installationer.py", title="Installationer", icon=":material/build:"),
+    st.Page("app_pages/nycklar.py", title="Nycklar och logg", icon=":material/key:"),
+    st.Page("app_pages/felanmalningar.py", title="Felanmälningar", icon=":material/report:"),
 ]
 st.navigation(pages).run()

@@ -30,6 +30,8 @@ from planner.db import (
     session_factory,
 )
 from planner.errors import PlannerError, SchemaVersionError
+from planner.imports.cli import import_app
+from planner.locks import cli as locks_cli
 
 app = typer.Typer(
     help="Planering och uppföljning av nyckelfri hemtjänst i Stockholm.",
@@ -339,6 +341,16 @@ def _actor() -> str:
 
 app.add_typer(users_app, name="users")
 # Sub-command groups live beside the code they drive; register each here with one line.
+app.add_typer(import_app, name="import")
+app.add_typer(locks_cli.audit_app, name="audit")
+app.add_typer(locks_cli.consents_app, name="consents")
+app.add_typer(locks_cli.results_app, name="results")
+app.add_typer(locks_cli.staff_app, name="staff")
+app.add_typer(locks_cli.shifts_app, name="shifts")
+app.add_typer(locks_cli.keys_app, name="keys")
+app.add_typer(locks_cli.accesslog_app, name="accesslog")
+app.add_typer(locks_cli.returns_app, name="returns")
+app.add_typer(locks_cli.work_app, name="work")
 
 
 def main() -> None:

@@ -623,3 +623,116 @@ class AppUser(Base):
 
 
 APPEND_ONLY_TABLES = ("access_event", "audit_event")
+
+
+# --- imports, address register and geocoding review (issue 3) -----------------------------------
+
+
+class ReviewState(StrEnum):
+    """A geocoding review item: open until a manager has chosen the point."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ImportRun(Base):
+    """One import that changed the database: the file, its kind, who ran it, when, the counts.
+
+    An import that changes nothing (the same file again) leaves no run behind.
+    """
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    review: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class RegisterAddress(Base):
+    """One point of an address register (Lantmäteriet's belägenhetsadresser, OpenStreetMap).
+
+    The reference the geocoder matches against. ``street_key`` is
+    :func:`planner.geo.addresses.street_key` of the street, for lookups by normalised name.
+    The stable key of a row is (source, source_id, number, letter, entrance): a house-number
+    range in the source ("31A-D") becomes one row per address with the same ``source_id``.
+    """
+
+    __tablename__ = "register_address"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", "number", "letter", "entrance"),
+        Index("ix_register_address_street_key_number", "street_key", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street: Mapped[str] = mapped_column(String(120))
+    street_key: Mapped[str] = mapped_column(String(120))
+    number: Mapped[int] = mapped_column(Integer)
+    letter: Mapped[str] = mapped_column(String(4), default="")
+    entrance: Mapped[str] = mapped_column(String(8), default="")
+    postcode: Mapped[str] = mapped_column(String(6), default="")  # "NNN NN" or ""
+    postort: Mapped[str] = mapped_column(String(60), default="")
+    geom: Mapped[Any] = mapped_column(_point())
+    source: Mapped[str] = mapped_column(String(20))  # "lantmateriet" | "osm"
+    source_id: Mapped[str] = mapped_column(String(80))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+
+class GeocodeReview(Base):
+    """An address the geocoder could not place with confidence, waiting for a manager.
+
+    ``payload`` holds the validated import row, so that the entrance is created as soon as the
+    point is chosen; ``candidates`` the register rows the matcher proposed, best first
+    (``label``, ``lat``, ``lon``, ``score``, ``register_id``). ``choice_key`` is the normalised
+    address the choice is remembered under (see :class:`GeocodeChoice`).
+    """
+
+    __tablename__ = "geocode_review"
+    __table_args__ = (Index("ix_geocode_review_state_choice_key", "state", "choice_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    import_kind: Mapped[str] = mapped_column(String(20))
+    source_file: Mapped[str] = mapped_column(String(300))
+    source_row: Mapped[int] = mapped_column(Integer)
+    raw_address: Mapped[str] = mapped_column(Text)
+    choice_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    reasons: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[ReviewState] = mapped_column(_enum(ReviewState), default=ReviewState.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chosen_geom: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=SRID, spatial_index=False), nullable=True
+    )
+    chosen_register_id: Mapped[int | None] = mapped_column(ForeignKey("register_address.id"))
+    chosen_label: Mapped[str | None] = mapped_column(String(200))
+    chosen_by: Mapped[str | None] = mapped_column(String(120))
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entrance_id: Mapped[int | None] = mapped_column(ForeignKey("entrance.id"))
+
+    import_run: Mapped[ImportRun] = relationship()
+
+
+class GeocodeChoice(Base):
+    """A remembered choice: this normalised address is at this point, on every later import."""
+
+    __tablename__ = "geocode_choice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    choice_key: Mapped[str] = mapped_column(String(200), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("register_address.id"))
+    chosen_by: Mapped[str] = mapped_column(String(120))
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime)

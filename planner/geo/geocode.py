@@ -17,14 +17,16 @@ returning :class:`GeocodeResult`):
 Confidence model (register matches). A candidate's score starts at the street-name similarity
 (1.0 for the same normalised street; otherwise rapidfuzz's normalised Indel ratio on folded
 names, candidates from the 30 most similar streets at or above 0.6) and is adjusted: letter
-missing on one side −0.08, a different letter −0.2, postcode equal +0.05, postcode different
-−0.2 (−0.05 when only the last two digits differ), postort different −0.05 (−0.02 when one
-side is "Stockholm", often written for any address in the city). A street that is similar but
-lacks the house number competes with its nearest number at similarity − 0.3 and is never
-accepted. The confidence is the best score damped when the runner-up (the best candidate at
-another place: another street, another number, or the same address more than 40 m away) is
-close: ``best × min(1, 0.75 + 2.5 × (best − runner_up))``. So an exact address that also exists
-in another part of the city, given without a postcode, goes to review instead of being guessed.
+missing on one side −0.08 (−0.2 when the register also has the number with exactly the letter
+asked for: "76A" is then another address than "76"), a different letter −0.2, postcode equal
++0.05, postcode different −0.2 (−0.05 when only the last two digits differ), postort different
+−0.05 (−0.02 when one side is "Stockholm", often written for any address in the city). A street
+that is similar but lacks the house number competes with its nearest number at similarity − 0.3
+and is never accepted. The confidence is the best score damped when the runner-up (the best
+candidate at another place: another street, another number, or the same address more than 40 m
+away) is close: ``best × min(1, 0.75 + 2.5 × (best − runner_up))``. So an exact address that
+also exists in another part of the city, given without a postcode, goes to review instead of
+being guessed.
 """
 
 from __future__ import annotations
@@ -384,6 +386,7 @@ class AddressMatcher:
                 continue
             for pos in rows:
                 scored.append(self._score(int(pos), sid, sim, address))
+        self._separate_letters(scored, address)
         # A street that is more like the one asked for but lacks the number competes too.
         scored.extend(self._street_only(lacking, address))
         # Ties: the asked-for entrance (UH, U1 …) first, then the first letter.
@@ -443,6 +446,18 @@ class AddressMatcher:
             reasons.append(f"postorten skiljer sig från registrets ({postort})")
         upper = 1.0 if similarity == 1.0 else 0.99
         return _Scored(pos, sid, min(upper, max(0.0, score)), similarity, reasons)
+
+    def _separate_letters(self, scored: list[_Scored], address: SwedishAddress) -> None:
+        """Where the register has the address with exactly the letter asked for ("76" for "76",
+        "76A" for "76A"), the same number with another letter or none is another address, not
+        the same one written without its letter: it scores as a different letter."""
+        exact = {s.street_id for s in scored if self._letter[s.pos] == address.letter}
+        extra = _LETTER_DIFFERENT - _LETTER_MISSING
+        for s in scored:
+            letter = self._letter[s.pos]
+            one_side_only = bool(letter) != bool(address.letter)
+            if s.street_id in exact and one_side_only:
+                s.score = max(0.0, s.score - extra)
 
     def _street_only(self, similar: Mapping[int, float], address: SwedishAddress) -> list[_Scored]:
         """The nearest house number on streets that lack the number (never accepted)."""

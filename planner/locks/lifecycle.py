@@ -115,7 +115,7 @@ def transition(
     _check(session, row, current, target)
     when = at or now()
     if row.id is None:
-        session.flush([row])
+        session.flush()
     row.state = target
     stamp = STAMPS.get(key(target))
     if stamp is not None:

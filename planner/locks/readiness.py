@@ -3,6 +3,10 @@
 A customer is keyless-ready when every door on the way in (the entrance door(s) of their entrance
 and their apartment door) has an active lock. An entrance (building) is fully live when all its
 current customers are keyless-ready; then its physical keys can be returned.
+
+By default the lock states are today's (the ``state`` column). With ``historical=True`` they are
+the states at the end of ``on`` as the audit trail records them (``planner.locks.history``), so
+that reports can give the figures for any date.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from planner.locks.history import lock_states_on
 from planner.models import Customer, Door, DoorKind, Lock, LockState
 
 
@@ -34,10 +39,16 @@ class Readiness:
     entrance_of_customer: dict[int, int]
 
 
-def readiness(session: Session, *, on: date) -> Readiness:
-    """Compute readiness from the current lock states (one pass over doors and locks)."""
-    active_doors = set(
-        session.scalars(select(Lock.door_id).where(Lock.state == LockState.ACTIVE)).all()
+def readiness(session: Session, *, on: date, historical: bool = False) -> Readiness:
+    """Compute readiness on ``on`` (one pass over doors and locks).
+
+    Customers are those served on ``on``; lock states are the current ones, or with
+    ``historical=True`` those at the end of ``on`` from the audit trail.
+    """
+    active_doors = (
+        _active_doors(session, on)
+        if historical
+        else set(session.scalars(select(Lock.door_id).where(Lock.state == LockState.ACTIVE)).all())
     )
     entrance_doors: dict[int, list[int]] = {}
     for door_id, entrance_id in session.execute(
@@ -71,3 +82,9 @@ def readiness(session: Session, *, on: date) -> Readiness:
         fully_live_entrance_ids=frozenset(live),
         entrance_of_customer=entrance_of,
     )
+
+
+def _active_doors(session: Session, on: date) -> set[int]:
+    states = lock_states_on(session, on)
+    door_of = dict(session.execute(select(Lock.id, Lock.door_id)).all())
+    return {door_of[i] for i, state in states.items() if state is LockState.ACTIVE and i in door_of}
