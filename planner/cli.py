@@ -11,25 +11,24 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
 
-from planner.db import (
-    connect_checked,
-    database_url,
-    has_tables,
-    is_sqlite,
-    make_engine,
-    require_current_schema,
-    session_factory,
+from planner._cli_support import (
+    DatabaseUrl,
+    UserName,
+    actor,
+    database,
+    fail,
+    migrate,
+    open_engine,
+    parse_date,
+    readable_errors,
 )
-from planner.errors import PlannerError, SchemaVersionError
+from planner.db import session_factory
 from planner.imports.cli import import_app
 from planner.locks import cli as locks_cli
 
@@ -41,72 +40,13 @@ app = typer.Typer(
 )
 log = logging.getLogger("planner")
 
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="Databas: sqlite:///sökväg eller postgresql+psycopg://… "
-        "(standard: $PLANNER_DATABASE_URL eller sqlite:///var/planner.sqlite).",
-        show_default=False,
-    ),
-]
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"Fel: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _readable_errors() -> Iterator[None]:
-    try:
-        yield
-    except PlannerError as error:
-        _fail(str(error))
-
-
-def _engine(url: str | None, *, must_exist: bool) -> Engine:
-    resolved = database_url(url)
-    if must_exist and is_sqlite(resolved):
-        path = resolved.split("///", 1)[-1]
-        if path and path != ":memory:" and not Path(path).exists():
-            _fail(
-                f"Databasfilen {path!r} finns inte. Kör `planner init` eller `planner demo` först."
-            )
-    engine = make_engine(resolved)
-    with connect_checked(engine):
-        pass
-    return engine
-
-
-def _migrate(engine: Engine) -> str:
-    """Bring the schema to this version's head; refuse databases that are not planner's."""
-    from planner.migrations import current_revision, head_revision, known_revisions, upgrade
-
-    current = current_revision(engine)
-    if current is None and has_tables(engine):
-        msg = (
-            "Databasen innehåller tabeller men ingen planner-schemaversion; den är inte skapad "
-            "av planner och lämnas orörd."
-        )
-        raise SchemaVersionError(msg)
-    if current is not None and current not in known_revisions():
-        msg = (
-            f"Databasen har schemaversion {current}, som den här versionen av planner inte "
-            "känner till (den är skapad av en nyare version). Uppdatera planner."
-        )
-        raise SchemaVersionError(msg)
-    if current != head_revision():
-        upgrade(engine)
-    return head_revision()
-
 
 @app.command()
 def init(database_url: DatabaseUrl = None) -> None:
     """Skapa databasen (eller uppgradera den till den här versionens schema)."""
-    with _readable_errors():
-        engine = _engine(database_url, must_exist=False)
-        revision = _migrate(engine)
+    with readable_errors():
+        engine = open_engine(database_url, must_exist=False)
+        revision = migrate(engine)
         typer.echo(f"Databasen är klar (schemaversion {revision}): {_shown(engine)}")
 
 
@@ -138,22 +78,22 @@ def demo(
     from planner.demo import build_demo, is_empty
     from planner.migrations import downgrade
 
-    with _readable_errors():
-        day = _parse_date(today, "--today") if today else date.today()
-        engine = _engine(database_url, must_exist=False)
-        _migrate(engine)
+    with readable_errors():
+        day = parse_date(today, "--today")
+        engine = open_engine(database_url, must_exist=False)
+        migrate(engine)
         factory = session_factory(engine)
         with factory() as session:
             empty = is_empty(session)
         if not empty:
             if not replace:
-                _fail(
+                fail(
                     "Databasen innehåller redan data. Ange --replace för att tömma den och bygga "
                     "demostaden på nytt, eller en annan databas med --database-url."
                 )
             typer.echo("Tömmer databasen …")
             downgrade(engine, "base")
-            _migrate(engine)
+            migrate(engine)
         with factory.begin() as session:
             summary = build_demo(
                 session, seed=seed, today=day, scale=scale, progress=lambda m: typer.echo(m)
@@ -175,20 +115,17 @@ def status(
     """Visa antal per stadsdelsområde och status."""
     from planner.status import status as compute
 
-    with _readable_errors():
-        day = _parse_date(on, "--date") if on else date.today()
-        engine = _engine(database_url, must_exist=True)
-        require_current_schema(engine)
-        with session_factory(engine)() as session:
-            result = compute(session, on=day)
-        typer.echo(f"Status {day.isoformat()} · indelning: {result.district_set or 'ingen'}")
-        for name, value in result.totals.items():
-            typer.echo(f"  {name}: {value}")
+    day = parse_date(on, "--date")
+    with database(database_url) as factory, factory() as session:
+        result = compute(session, on=day)
+    typer.echo(f"Status {day.isoformat()} · indelning: {result.district_set or 'ingen'}")
+    for name, value in result.totals.items():
+        typer.echo(f"  {name}: {value}")
+    typer.echo("")
+    typer.echo(result.by_district.to_string(index=False))
+    if len(result.jobs):
         typer.echo("")
-        typer.echo(result.by_district.to_string(index=False))
-        if len(result.jobs):
-            typer.echo("")
-            typer.echo(result.jobs.to_string(index=False))
+        typer.echo(result.jobs.to_string(index=False))
 
 
 @app.command(name="app")
@@ -199,9 +136,9 @@ def run_app(
     """Starta webbappen; bygger demostaden först om databasen är tom."""
     from planner.demo import build_demo, is_empty
 
-    with _readable_errors():
-        engine = _engine(database_url, must_exist=False)
-        _migrate(engine)
+    with readable_errors():
+        engine = open_engine(database_url, must_exist=False)
+        migrate(engine)
         factory = session_factory(engine)
         with factory() as session:
             empty = is_empty(session)
@@ -225,14 +162,6 @@ def run_app(
     ]
     typer.echo(f"Öppna http://localhost:{port} i webbläsaren (avsluta med Ctrl+C).")
     raise typer.Exit(subprocess.call(command, cwd=root, env=env))
-
-
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option}: {text!r} är inget datum; skriv det som ÅÅÅÅ-MM-DD, t.ex. 2026-11-28.")
-        raise
 
 
 users_app = typer.Typer(help="Användare och roller.", no_args_is_help=True)
@@ -261,16 +190,17 @@ def users_add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Läs lösenordet från standard in.")
     ] = False,
+    user: UserName = None,
 ) -> None:
     """Skapa en användare (lösenordet frågas efter och lagras hashat med Argon2)."""
     from planner.auth import add_user
     from planner.models import Role
 
-    with _readable_errors():
+    with readable_errors():
         try:
             chosen = Role(role)
         except ValueError:
-            _fail(f"Okänd roll {role!r}; välj en av: {', '.join(r.value for r in Role)}.")
+            fail(f"Okänd roll {role!r}; välj en av: {', '.join(r.value for r in Role)}.")
             raise
         password = None
         if not oidc_only:
@@ -278,10 +208,8 @@ def users_add(
                 password = sys.stdin.readline().rstrip("\n")
             else:
                 password = typer.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
-        engine = _engine(database_url, must_exist=True)
-        require_current_schema(engine)
-        with session_factory(engine).begin() as session:
-            user = add_user(
+        with database(database_url) as factory, factory.begin() as session:
+            created = add_user(
                 session,
                 username=username,
                 password=password,
@@ -289,9 +217,9 @@ def users_add(
                 display_name=display_name,
                 organisation=organisation,
                 districts=tuple(district or ()),
-                actor=_actor(),
+                actor=actor(user),
             )
-        typer.echo(f"Användaren {user.username} ({user.role_label}) är skapad.")
+        typer.echo(f"Användaren {created.username} ({created.role_label}) är skapad.")
 
 
 @users_app.command("list")
@@ -299,13 +227,10 @@ def users_list(database_url: DatabaseUrl = None) -> None:
     """Lista användarna och deras roller."""
     from planner.auth import list_users
 
-    with _readable_errors():
-        engine = _engine(database_url, must_exist=True)
-        require_current_schema(engine)
-        with session_factory(engine)() as session:
-            for user in list_users(session):
-                scope = ", ".join(user.district_names)
-                typer.echo(f"{user.username}\t{user.role_label}\t{scope}")
+    with database(database_url) as factory, factory() as session:
+        for user in list_users(session):
+            scope = ", ".join(user.district_names)
+            typer.echo(f"{user.username}\t{user.role_label}\t{scope}")
 
 
 @users_app.command("passwd")
@@ -313,30 +238,19 @@ def users_passwd(
     username: str,
     database_url: DatabaseUrl = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    user: UserName = None,
 ) -> None:
     """Byt lösenord för en användare."""
     from planner.auth import set_password
 
-    with _readable_errors():
+    with readable_errors():
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = typer.prompt("Nytt lösenord", hide_input=True, confirmation_prompt=True)
-        engine = _engine(database_url, must_exist=True)
-        require_current_schema(engine)
-        with session_factory(engine).begin() as session:
-            set_password(session, username, password, actor=_actor())
+        with database(database_url) as factory, factory.begin() as session:
+            set_password(session, username, password, actor=actor(user))
         typer.echo(f"Lösenordet för {username} är bytt.")
-
-
-def _actor() -> str:
-    """Who runs the command, for the audit trail."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 app.add_typer(users_app, name="users")

@@ -9,10 +9,6 @@ quick.
 
 from __future__ import annotations
 
-import getpass
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -20,9 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
     from planner.imports import ImportOptions, ImportReport
+
+from planner._cli_support import DatabaseUrl, actor, database
+from planner._cli_support import UserName as User
 
 import_app = typer.Typer(
     help="Importera stadens filer (se docs/import-format.md) och granska geokodningen.",
@@ -32,27 +29,9 @@ import_app = typer.Typer(
 )
 
 MAX_PRINTED_PROBLEMS = 200
-USER_ENV = "PLANNER_USER"
 
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="Databas: sqlite:///sökväg eller postgresql+psycopg://… "
-        "(standard: $PLANNER_DATABASE_URL eller sqlite:///var/planner.sqlite).",
-        show_default=False,
-    ),
-]
 FileArgument = Annotated[
     Path, typer.Argument(help="Filen att importera.", show_default=False, dir_okay=False)
-]
-User = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        help="Ditt namn i importloggen (standard: $PLANNER_USER eller inloggad användare).",
-        show_default=False,
-    ),
 ]
 SkipInvalid = Annotated[
     bool,
@@ -74,32 +53,6 @@ Crs = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _actor(user: str | None) -> str:
-    if user:
-        return user
-    if os.environ.get(USER_ENV):
-        return os.environ[USER_ENV]
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "okänd"
-
-
-@contextmanager
-def _database(database_url: str | None) -> Iterator[sessionmaker[Session]]:
-    """A session factory for a planner database at this version (else one readable line)."""
-    from planner import cli as main
-    from planner.db import require_current_schema, session_factory
-
-    with main._readable_errors():
-        engine = main._engine(database_url, must_exist=True)
-        require_current_schema(engine)
-        try:
-            yield session_factory(engine)
-        finally:
-            engine.dispose()
 
 
 def _print_report(report: ImportReport) -> None:
@@ -126,7 +79,7 @@ def _run(
 ) -> None:
     from planner.imports import ImportRejected, import_file
 
-    with _database(database_url) as factory:
+    with database(database_url) as factory:
         try:
             if dry_run:
                 with factory() as session:
@@ -134,7 +87,7 @@ def _run(
                         session,
                         kind,
                         file,
-                        actor=_actor(user),
+                        actor=actor(user),
                         skip_invalid=skip_invalid,
                         dry_run=True,
                         options=options,
@@ -146,7 +99,7 @@ def _run(
                         session,
                         kind,
                         file,
-                        actor=_actor(user),
+                        actor=actor(user),
                         skip_invalid=skip_invalid,
                         options=options,
                     )
@@ -333,7 +286,7 @@ def review(database_url: DatabaseUrl = None) -> None:
     from planner.geo._results import fmt_score
     from planner.imports.review import open_reviews
 
-    with _database(database_url) as factory, factory() as session:
+    with database(database_url) as factory, factory() as session:
         items = open_reviews(session)
     if not items:
         typer.echo("Inga adresser väntar på granskning.")
@@ -376,9 +329,9 @@ def resolve(
     """Avgör ett granskningsärende: välj ett förslag eller placera punkten för hand."""
     from planner.imports.review import resolve_review
 
-    with _database(database_url) as factory, factory.begin() as session:
+    with database(database_url) as factory, factory.begin() as session:
         result = resolve_review(
-            session, review_id, actor=_actor(user), candidate=candidate, lat=lat, lon=lon
+            session, review_id, actor=actor(user), candidate=candidate, lat=lat, lon=lon
         )
     for line in result.lines():
         typer.echo(line)

@@ -3,46 +3,37 @@ access log, the audit chain, key returns and the work that customer changes crea
 
 Each group is a Typer app registered in ``planner.cli`` with one line. Every command takes
 ``--database-url``; commands that change data take ``--actor`` (who is recorded in the audit
-trail; default ``$PLANNER_ACTOR``, else the login name). A change is made in one transaction: on
+trail; default ``$PLANNER_USER``, else the login name). A change is made in one transaction: on
 any error nothing is stored, the reason is printed as one Swedish line (a refused file lists its
 bad rows first) and the exit code is 1.
 """
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 
+from planner._cli_support import (
+    DatabaseUrl,
+    fail,
+    open_engine,
+    parse_date,
+    read_file,
+    readable_errors,
+)
+from planner._cli_support import UserName as Actor
+from planner._cli_support import actor as resolve_actor
 from planner.locks.errors import FileRejected
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="Databas (standard: $PLANNER_DATABASE_URL eller sqlite:///var/planner.sqlite).",
-        show_default=False,
-    ),
-]
-Actor = Annotated[
-    str | None,
-    typer.Option(
-        "--actor",
-        help="Vem som gör ändringen, för granskningsloggen (standard: $PLANNER_ACTOR "
-        "eller inloggningsnamnet).",
-        show_default=False,
-    ),
-]
 SkipBadRows = Annotated[
     bool,
     typer.Option(
@@ -81,23 +72,10 @@ work_app = typer.Typer(help="Arbetsordrar som kundförändringar skapar.", no_ar
 # --- shared ------------------------------------------------------------------------------------
 
 
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    if os.environ.get("PLANNER_ACTOR"):
-        return os.environ["PLANNER_ACTOR"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no login name in some containers
-        return "cli"
-
-
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Readable errors (from ``planner.cli``); a refused file lists its bad rows first."""
-    from planner.cli import _readable_errors
-
-    with _readable_errors():
+    """Readable errors; a refused file lists its bad rows first."""
+    with readable_errors():
         try:
             yield
         except FileRejected as rejected:
@@ -107,26 +85,11 @@ def _errors() -> Iterator[None]:
 
 
 def _sessions(database_url: str | None) -> sessionmaker[Session]:
-    from planner.cli import _engine
     from planner.db import require_current_schema, session_factory
 
-    engine = _engine(database_url, must_exist=True)
+    engine = open_engine(database_url, must_exist=True)
     require_current_schema(engine)
     return session_factory(engine)
-
-
-def _day(text: str | None, option: str = "--date") -> date:
-    from planner.cli import _parse_date
-
-    return _parse_date(text, option) if text else date.today()
-
-
-def _read(path: Path) -> bytes:
-    from planner.cli import _fail
-
-    if not path.is_file():
-        _fail(f"Filen {str(path)!r} finns inte.")
-    return path.read_bytes()
 
 
 def _show(frame: pd.DataFrame, out: Path | None, *, empty: str) -> None:
@@ -181,13 +144,12 @@ def consents_letters(
     actor: Actor = None,
 ) -> None:
     """Skriv förfrågnings- eller påminnelsebrev (PDF, ett per fastighetsägare) för en våg."""
-    from planner.cli import _fail
     from planner.locks.letters import LetterKind, letters_for_wave, mark_sent, render_pdf
 
     with _errors():
         if kind not in ("request", "reminder"):
-            _fail("--kind: skriv request (förfrågan) eller reminder (påminnelse).")
-        day = _day(on)
+            fail("--kind: skriv request (förfrågan) eller reminder (påminnelse).")
+        day = parse_date(on)
         factory = _sessions(database_url)
         out.mkdir(parents=True, exist_ok=True)
         marked = 0
@@ -200,7 +162,7 @@ def consents_letters(
                 if n % 50 == 0:
                     typer.echo(f"  {n} av {len(letters)} brev …")
             if not draft:
-                marked = mark_sent(session, letters, actor=_actor(actor))
+                marked = mark_sent(session, letters, actor=resolve_actor(actor))
                 session.commit()
         properties = sum(len(letter.properties) for letter in letters)
         typer.echo(
@@ -225,7 +187,7 @@ def consents_unanswered(
     from planner.locks.consents import unanswered
 
     with _errors():
-        day = _day(on)
+        day = parse_date(on)
         with _sessions(database_url)() as session:
             frame = unanswered(session, days=days, on=day, wave=wave)
         _show(
@@ -249,10 +211,14 @@ def results_import(
     from planner.locks.results import import_results
 
     with _errors():
-        data = _read(file)
+        data = read_file(file)
         with _sessions(database_url).begin() as session:
             report = import_results(
-                session, data, file=file.name, actor=_actor(actor), skip_bad_rows=skip_bad_rows
+                session,
+                data,
+                file=file.name,
+                actor=resolve_actor(actor),
+                skip_bad_rows=skip_bad_rows,
             )
         for line in report.lines():
             typer.echo(line)
@@ -274,10 +240,14 @@ def staff_import(
     from planner.locks.keys import import_staff
 
     with _errors():
-        data = _read(file)
+        data = read_file(file)
         with _sessions(database_url).begin() as session:
             report = import_staff(
-                session, data, file=file.name, actor=_actor(actor), skip_bad_rows=skip_bad_rows
+                session,
+                data,
+                file=file.name,
+                actor=resolve_actor(actor),
+                skip_bad_rows=skip_bad_rows,
             )
         for line in report.lines():
             typer.echo(line)
@@ -294,10 +264,14 @@ def shifts_import(
     from planner.locks.shifts import import_shifts
 
     with _errors():
-        data = _read(file)
+        data = read_file(file)
         with _sessions(database_url).begin() as session:
             report = import_shifts(
-                session, data, file=file.name, actor=_actor(actor), skip_bad_rows=skip_bad_rows
+                session,
+                data,
+                file=file.name,
+                actor=resolve_actor(actor),
+                skip_bad_rows=skip_bad_rows,
             )
         for line in report.lines():
             typer.echo(line)
@@ -311,7 +285,9 @@ def _key_change(
 
     with _errors():
         with _sessions(database_url).begin() as session:
-            key = set_key_state(session, key_code, KeyState(target), actor=_actor(actor), note=note)
+            key = set_key_state(
+                session, key_code, KeyState(target), actor=resolve_actor(actor), note=note
+            )
             state = label(key.state)
         typer.echo(f"Nyckeln {key_code} är nu {state}.")
 
@@ -352,7 +328,7 @@ def keys_locks(
 
     with _errors():
         with _sessions(database_url)() as session:
-            rights = locks_for_key(session, key_code, on=_day(on))
+            rights = locks_for_key(session, key_code, on=parse_date(on))
         status = "" if rights.usable else " (nyckeln eller personalen är inte aktiv: öppnar inget)"
         typer.echo(f"{rights.key_code}: {rights.staff_code}, {rights.provider}{status}")
         _show(rights.locks, out, empty="Inga lås.")
@@ -372,9 +348,9 @@ def accesslog_import(
     from planner.locks.accesslog import import_access_log
 
     with _errors():
-        data = _read(file)
+        data = read_file(file)
         with _sessions(database_url).begin() as session:
-            report = import_access_log(session, data, file=file.name, actor=_actor(actor))
+            report = import_access_log(session, data, file=file.name, actor=resolve_actor(actor))
         for line in report.lines():
             typer.echo(line)
         for title, problems in (
@@ -395,7 +371,7 @@ def _moment(text: str | None, option: str) -> datetime | None:
         return None
     from planner.locks._csvfile import STOCKHOLM
 
-    day = _day(text, option)
+    day = parse_date(text, option)
     return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
 
 
@@ -433,7 +409,7 @@ def accesslog_coverage(
 
     with _errors():
         with _sessions(database_url)() as session:
-            gaps = coverage_gaps(session, on=_day(on))
+            gaps = coverage_gaps(session, on=parse_date(on))
         _show(gaps, out, empty="Alla aktiva lås kan öppnas av någon nuvarande nyckel.")
 
 
@@ -449,7 +425,7 @@ def returns_pending(
 
     with _errors():
         with _sessions(database_url)() as session:
-            frame = pending_key_returns(session, on=_day(on))
+            frame = pending_key_returns(session, on=parse_date(on))
         _show(frame, out, empty="Inga hus väntar på återlämning.")
 
 
@@ -474,7 +450,7 @@ def returns_record(
     from planner.locks.keyreturns import record_key_return
 
     with _errors():
-        day = _day(on)
+        day = parse_date(on)
         with _sessions(database_url).begin() as session:
             record_key_return(
                 session,
@@ -484,7 +460,7 @@ def returns_record(
                 tags_count=tags,
                 codes_removed=codes_removed,
                 received_by=received_by,
-                actor=_actor(actor),
+                actor=resolve_actor(actor),
             )
         typer.echo(f"Återlämning registrerad för entré {entrance_id} ({day.isoformat()}).")
 
@@ -498,6 +474,6 @@ def work_reconcile(
 
     with _errors():
         with _sessions(database_url).begin() as session:
-            work = reconcile_work(session, on=_day(on), actor=_actor(actor))
+            work = reconcile_work(session, on=parse_date(on), actor=resolve_actor(actor))
         for line in work.lines():
             typer.echo(line)
