@@ -899,6 +899,8 @@ class _Builder:
                 for c in active_people:
                     self.apartment_done_wave(c, wave_id, fitted, end, crews_apartment)
             else:  # wave in progress
+                if all(c["active_to"] is not None for c in people):
+                    continue  # nobody left to fit the building for
                 roll = self.rng.random()
                 if roll < 0.5:
                     fitted = self.day_in(start, self.today - timedelta(days=3))
@@ -997,12 +999,16 @@ class _Builder:
     ) -> None:
         door_id = c["apartment_door_id"]
         day = self.day_in(fitted, end)
+        ended = c["active_to"]
+        if ended is not None and ended <= day:
+            return  # the customer's service ended before the fitting: nothing to fit
         if self.rng.random() < 0.04:  # door unsuitable: stays without lock
             self.job(
                 JobKind.INSTALL_APARTMENT,
                 door_id,
                 wave_id,
-                JobState.FAILED,
+                # a failed fitting waits for a new try, unless the customer has left since
+                JobState.FAILED if ended is None else JobState.CANCELLED,
                 crew_id=self.rand.choice(crews),
                 day=day,
                 position=int(self.rng.integers(1, 12)),
@@ -1016,8 +1022,7 @@ class _Builder:
             (LockState.INSTALLED, day),
             (LockState.ACTIVE, day),
         ]
-        ended = c["active_to"]
-        if ended is not None and ended > day:
+        if ended is not None:
             states.append(
                 (LockState.REMOVED, ended + timedelta(days=int(self.rng.integers(5, 30))))
             )
@@ -1037,7 +1042,7 @@ class _Builder:
             attempts=attempts,
             outcome=None if not attempts else "Första besöket: kunden inte hemma",
         )
-        if ended is not None and ended > day:
+        if ended is not None:
             if removed_pending:
                 self.job(JobKind.REMOVE, door_id, None, JobState.UNPLANNED, lock_id=lock["id"])
             else:
@@ -1164,6 +1169,11 @@ class _Builder:
                     if roll < 0.99
                     else KeyState.REVOKED
                 )
+                deactivated = (
+                    None
+                    if state is KeyState.ACTIVE
+                    else self.now - timedelta(days=int(self.rng.integers(1, 15)))
+                )
                 activated = _local(
                     self.today - timedelta(days=int(self.rng.integers(20, 600))), time(8)
                 )
@@ -1174,13 +1184,11 @@ class _Builder:
                     staff_id=staff_id,
                     state=state,
                     activated_at=activated,
-                    deactivated_at=None
-                    if state is KeyState.ACTIVE
-                    else self.now - timedelta(days=int(self.rng.integers(1, 15))),
+                    deactivated_at=deactivated,
                 )
                 steps = [(KeyState.ACTIVE.value, activated)]
-                if state is not KeyState.ACTIVE:
-                    steps.append((state.value, self.now - timedelta(days=3)))
+                if deactivated is not None:
+                    steps.append((state.value, deactivated))
                 self.history("digital_key", key_id, steps)
                 result.setdefault(provider_id, []).append((staff_id, key_code, state))
                 start_at, hours = shift_types[n % len(shift_types)]
