@@ -297,3 +297,14 @@ def test_demo_districts_resemble_the_real_ones(demo_sessions: sessionmaker[Sessi
         a, b = ours[name], real.geometry[name]
         iou = a.intersection(b).area / a.union(b).area
         assert iou > 0.4, f"{name}: overlap {iou:.2f}"
+
+
+def test_the_demo_leaves_no_work_for_reconcile_to_create(
+    demo_sessions: sessionmaker[Session],
+) -> None:
+    from planner.locks.work import WorkCreated, reconcile_work
+
+    with demo_sessions() as s:
+        work = reconcile_work(s, on=DEMO_DAY, actor="test")
+        s.rollback()
+    assert work == WorkCreated()
