@@ -1,4 +1,4 @@
-"""Widgets the lock-lifecycle pages share: who is acting, confirmations, refused files."""
+"""Widgets the lock-lifecycle pages share: confirmations, refused files, fact tables."""
 
 from __future__ import annotations
 
@@ -10,18 +10,8 @@ import streamlit as st
 from planner.locks.errors import RowProblem
 
 
-def actor() -> str:
-    """Who is making changes (saved in the audit trail); log-in replaces this later."""
-    return st.sidebar.text_input(
-        "Ditt namn (sparas i loggen)", key="actor", help="Krävs för att spara ändringar."
-    ).strip()
-
-
 def confirmed(key: str, what: str, *, who: str) -> bool:
     """A checkbox that must be ticked before an action that cannot be undone."""
-    if not who:
-        st.caption("Skriv ditt namn i sidofältet för att kunna spara.")
-        return False
     return st.checkbox(f"Jag har kontrollerat uppgifterna: {what} Det går inte att ångra.", key=key)
 
 

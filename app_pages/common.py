@@ -1,4 +1,4 @@
-"""What every page shares: the database connection, the date, the demo notice."""
+"""What every page shares: the database, the signed-in user and their scope, the date, notices."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
+from planner.auth import AuthError, Permission, User, district_ids, require
 from planner.db import database_url, make_engine, require_current_schema, session_factory
 from planner.errors import PlannerError
 from planner.geo import mapview
@@ -16,6 +17,7 @@ DEMO_NOTICE = (
     "**Demodata.** Kunder, fastighetsägare, personal och händelser är påhittade. "
     "Gatunamnen är riktiga men placeringarna, stadsdelsgränserna och vattnet är ungefärliga."
 )
+USER_KEY = "planner_user"
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,3 +40,34 @@ def sessions() -> sessionmaker[Session]:
 
 def today() -> date:
     return date.today()
+
+
+def current_user() -> User | None:
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, User) else None
+
+
+def sign_in(user: User) -> None:
+    st.session_state[USER_KEY] = user
+
+
+def sign_out() -> None:
+    st.session_state.pop(USER_KEY, None)
+
+
+def guard(permission: Permission) -> User:
+    """Every page starts here: the signed-in user if their role allows the page; otherwise a
+    Swedish message and nothing else (whatever was typed into the address bar)."""
+    try:
+        return require(current_user(), permission)
+    except AuthError as error:
+        st.error(str(error), icon=":material/lock:")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def scope(user: User) -> frozenset[int] | None:
+    """The districts the user may see (None: all)."""
+    with sessions()() as session:
+        ids = district_ids(session, user)
+    return None if ids is None else frozenset(ids)

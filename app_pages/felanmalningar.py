@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._lockui import actor, confirmed
-from app_pages.common import sessions
+from app_pages._lockui import confirmed
+from app_pages.common import guard, sessions
+from planner.auth import Permission
 from planner.errors import PlannerError
 from planner.locks.faults import (
     DEADLINE_HOURS,
@@ -21,8 +22,9 @@ from planner.locks.faults import (
 )
 from planner.models import FaultSeverity
 
+user = guard(Permission.MANAGE_FAULTS)
 st.title("Felanmälningar")
-who = actor()
+who = user.username
 factory = sessions()
 list_tab, new_tab = st.tabs(["Pågående", "Ny felanmälan"])
 

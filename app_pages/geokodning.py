@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import sessions
+from app_pages.common import guard, sessions
+from planner.auth import Permission
 from planner.errors import PlannerError
 from planner.geo.reviewmap import build_review_map
 from planner.imports.review import (
@@ -18,6 +19,7 @@ from planner.imports.review import (
 
 BY_HAND = 0  # the radio's value for "place the point by hand"
 
+user = guard(Permission.IMPORT_DATA)
 st.title("Geokodning")
 st.caption(
     "Adresser som adressregistret inte kunde placera säkert. Välj rätt förslag eller placera "
@@ -69,8 +71,8 @@ start = clicked or (
 left, right = st.columns(2)
 lat = left.number_input("Latitud", value=float(start[0]), format="%.6f", key=f"lat_{item.id}")
 lon = right.number_input("Longitud", value=float(start[1]), format="%.6f", key=f"lon_{item.id}")
-actor = st.text_input("Ditt namn (sparas med valet)", key="actor").strip()
-if st.button("Spara valet", type="primary", disabled=not actor, icon=":material/save:"):
+actor = user.username
+if st.button("Spara valet", type="primary", icon=":material/save:"):
     try:
         with sessions().begin() as session:
             if choice == BY_HAND:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import sessions
+from app_pages.common import guard, sessions
+from planner.auth import Permission
 from planner.errors import PlannerError
 from planner.imports import (
     FILE_TYPES,
@@ -51,6 +52,7 @@ def show(report: ImportReport) -> None:
         )
 
 
+user = guard(Permission.IMPORT_DATA)
 st.title("Import")
 st.caption(
     "Läs in stadens filer i den här ordningen: stadsdelsområden, adressregister, "
@@ -63,7 +65,7 @@ kind = ImportKind(
     )
 )
 upload = st.file_uploader("Fil", type=list(FILE_TYPES[kind]), key=f"file_{kind.value}")
-actor = st.text_input("Ditt namn (sparas i importloggen)", key="actor").strip()
+actor = user.username
 skip_invalid = kind is not ImportKind.DISTRICTS and st.checkbox(
     "Importera de korrekta raderna och hoppa över de felaktiga", key="skip_invalid"
 )
@@ -105,7 +107,7 @@ if st.button("Kontrollera filen", icon=":material/fact_check:"):
                 session,
                 kind,
                 path,
-                actor=actor or "förhandsgranskning",
+                actor=actor,
                 skip_invalid=skip_invalid,
                 dry_run=True,
                 options=options,
@@ -137,9 +139,7 @@ if checked.rejected_whole:
 if not checked.changed:
     st.info("Filen ändrar ingenting i databasen.")
     st.stop()
-if not actor:
-    st.caption("Skriv ditt namn ovan för att kunna importera.")
-if st.button("Importera", type="primary", disabled=not actor, icon=":material/database_upload:"):
+if st.button("Importera", type="primary", icon=":material/database_upload:"):
     try:
         with sessions().begin() as session:
             report = import_file(

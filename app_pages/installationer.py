@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._lockui import actor, confirmed, fields, problems_table
-from app_pages.common import sessions, today
+from app_pages._lockui import confirmed, fields, problems_table
+from app_pages.common import guard, sessions, today
+from planner.auth import Permission
 from planner.errors import PlannerError
 from planner.locks.errors import FileRejected
 from planner.locks.results import (
@@ -24,8 +25,9 @@ from planner.locks.results import (
 )
 from planner.models import Cylinder
 
+user = guard(Permission.RECORD_RESULTS)
 st.title("Installationer")
-who = actor()
+who = user.username
 factory = sessions()
 one_tab, file_tab = st.tabs(["Ett resultat", "Fil från låsfirman"])
 
@@ -127,9 +129,7 @@ with file_tab:
         data, name = upload.getvalue(), upload.name
         try:
             with factory() as session:  # a trial run, rolled back: shows what would change
-                preview = import_results(
-                    session, data, file=name, actor=who or "förhandsgranskning", skip_bad_rows=skip
-                )
+                preview = import_results(session, data, file=name, actor=who, skip_bad_rows=skip)
             st.subheader("Så här blir det")
             show(preview)
             ready = True

@@ -7,7 +7,8 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import DEMO_NOTICE, sessions, today
+from app_pages.common import DEMO_NOTICE, guard, scope, sessions, today
+from planner.auth import Permission
 from planner.db import database_url
 from planner.geo.layers import MapData, build_map_data, filter_options
 from planner.geo.mapview import build_map
@@ -29,12 +30,14 @@ def _map_data(
         )
 
 
+user = guard(Permission.VIEW_MAP)
+allowed = scope(user)
 st.title("Karta")
 with sessions()() as s:
     version = data_version(s)
     options = filter_options(s)
 wave_names = dict(options.waves)
-district_names = dict(options.districts)
+district_names = {d: name for d, name in options.districts if allowed is None or d in allowed}
 left, right = st.columns([1, 2])
 wave = left.selectbox(
     "Våg",
@@ -47,7 +50,9 @@ chosen = right.multiselect(
     format_func=lambda d: district_names[d],
     placeholder="Alla stadsdelsområden",
 )
-data = _map_data(database_url(), version, today(), frozenset(chosen) or None, wave)
+# a role's scope always applies; the filter narrows it further
+districts = (frozenset(chosen) & allowed if allowed is not None else frozenset(chosen)) or allowed
+data = _map_data(database_url(), version, today(), districts, wave)
 if data.demo:
     st.info(DEMO_NOTICE, icon=":material/info:")
 st.caption(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._lockui import actor, confirmed, fields
-from app_pages.common import sessions, today
+from app_pages._lockui import confirmed, fields
+from app_pages.common import guard, sessions, today
+from planner.auth import Permission
 from planner.errors import PlannerError
 from planner.locks.consents import (
     ANSWER_LABELS,
@@ -29,8 +30,9 @@ from planner.models import ConsentChannel
 
 SCAN_TYPES = ["pdf", "jpg", "jpeg", "png"]
 
+user = guard(Permission.EDIT_CONSENTS)
 st.title("Medgivanden")
-who = actor()
+who = user.username
 factory = sessions()
 record_tab, letters_tab, silent_tab = st.tabs(["Registrera eller rätta", "Brev", "Obesvarade"])
 

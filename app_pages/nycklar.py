@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from app_pages.common import sessions, today
+from app_pages.common import guard, sessions, today
+from planner.auth import Permission
 from planner.errors import PlannerError
 from planner.locks.anomalies import (
     ANOMALY_KINDS,
@@ -17,6 +18,7 @@ from planner.locks.anomalies import (
 )
 from planner.locks.keys import locks_for_key
 
+guard(Permission.VIEW_ACCESS_LOG)
 st.title("Nycklar och logg")
 factory = sessions()
 anomalies_tab, coverage_tab, key_tab = st.tabs(

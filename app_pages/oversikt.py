@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import DEMO_NOTICE, sessions, today
+from app_pages.common import DEMO_NOTICE, guard, scope, sessions, today
+from planner.auth import Permission
 from planner.status import status
 
+user = guard(Permission.VIEW_REPORTS)
+allowed = scope(user)
 st.title("Översikt")
 with sessions()() as session:
-    result = status(session, on=today())
+    result = status(session, on=today(), district_ids=None if allowed is None else set(allowed))
 if result.district_set and "demo" in result.district_set:
     st.info(DEMO_NOTICE, icon=":material/info:")
 cols = st.columns(len(result.totals))

@@ -50,14 +50,19 @@ def _district_names(session: Session) -> dict[int | None, str]:
     return names
 
 
-def status(session: Session, *, on: date) -> Status:
+def status(session: Session, *, on: date, district_ids: set[int] | None = None) -> Status:
+    """Counts for ``on``; with ``district_ids`` only those districts (a district viewer's scope)."""
     names = _district_names(session)
+    if district_ids is not None:
+        names = {k: v for k, v in names.items() if k in district_ids}
     set_name = session.scalar(select(DistrictSet.name).where(DistrictSet.is_current.is_(True)))
 
     def by_district(stmt: object) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         for district_id, key, count in session.execute(stmt):  # type: ignore[call-overload]
-            name = names.get(district_id, NO_DISTRICT)
+            if district_id not in names:
+                continue
+            name = names[district_id]
             out[(name, str(key))] = out.get((name, str(key)), 0) + int(count)
         return out
 
@@ -90,8 +95,9 @@ def status(session: Session, *, on: date) -> Status:
     entrance_district = dict(session.execute(select(Entrance.id, Entrance.district_id)).all())
     ready_by: dict[str, int] = {}
     for customer_id in ready.ready_customer_ids:
-        name = names.get(entrance_district[ready.entrance_of_customer[customer_id]], NO_DISTRICT)
-        ready_by[name] = ready_by.get(name, 0) + 1
+        district_id = entrance_district[ready.entrance_of_customer[customer_id]]
+        if district_id in names:
+            ready_by[names[district_id]] = ready_by.get(names[district_id], 0) + 1
 
     rows = []
     for name in sorted(set(names.values())):
@@ -107,18 +113,24 @@ def status(session: Session, *, on: date) -> Status:
     frame = pd.DataFrame(rows)
     numeric = frame.drop(columns="Stadsdelsområde")
     frame = frame[(numeric.sum(axis=1) > 0) | (frame["Stadsdelsområde"] != NO_DISTRICT)]
+    job_counts = select(Job.state, func.count(Job.id)).group_by(Job.state).order_by(Job.state)
+    if district_ids is not None:
+        job_counts = (
+            job_counts.join(Door, Door.id == Job.door_id)
+            .join(Entrance, Entrance.id == Door.entrance_id)
+            .where(Entrance.district_id.in_(district_ids))
+        )
     jobs = pd.DataFrame(
         [
             {"Arbetsorder": label(JobState(state)), "Antal": int(count)}
-            for state, count in session.execute(
-                select(Job.state, func.count(Job.id)).group_by(Job.state).order_by(Job.state)
-            )
+            for state, count in session.execute(job_counts)
         ]
     )
+    live = [e for e in ready.fully_live_entrance_ids if entrance_district.get(e) in names]
     totals = {
         "Kunder": int(frame["Kunder"].sum()) if len(frame) else 0,
-        "Nyckelfria kunder": len(ready.ready_customer_ids),
-        "Fullt driftsatta entréer": len(ready.fully_live_entrance_ids),
+        "Nyckelfria kunder": int(frame["Nyckelfria kunder"].sum()) if len(frame) else 0,
+        "Fullt driftsatta entréer": len(live),
     }
     return Status(
         on=on,

@@ -92,6 +92,13 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def _log_in(page: object, server: str, username: str, password: str) -> None:
+    page.goto(server)  # type: ignore[attr-defined]
+    page.get_by_label("Användarnamn").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Lösenord").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Logga in").click()  # type: ignore[attr-defined]
+
+
 def _map_frame(page: object, timeout_s: float = 60) -> object:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -113,11 +120,11 @@ def test_the_map_draws_offline_with_its_layers_and_legend(
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or ""))
+    _log_in(page, server, "ansvarig", "ansvarig-demo")
     started = time.monotonic()
-    page.goto(server)
     frame = _map_frame(page)
     drawn_s = time.monotonic() - started
-    print(f"\nmap drawn {drawn_s:.2f} s after navigation")
+    print(f"\nmap drawn {drawn_s:.2f} s after signing in")
     time.sleep(0.5)
     page.screenshot(path=str(artifacts / "karta.png"), full_page=True)
 
@@ -154,9 +161,37 @@ def test_the_overview_page_opens_from_the_menu(
     server: str, browser: object, artifacts: Path
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page.goto(server)
+    _log_in(page, server, "ansvarig", "ansvarig-demo")
     page.get_by_role("link", name="Översikt").click()
     page.get_by_text("Per stadsdelsområde").wait_for(timeout=30_000)
     page.get_by_text("Nyckelfria kunder").first.wait_for()
     page.screenshot(path=str(artifacts / "oversikt.png"), full_page=True)
+    page.close()
+
+
+def test_a_wrong_password_is_refused(server: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    _log_in(page, server, "ansvarig", "inte-rätt-lösenord")
+    page.get_by_text("Fel användarnamn eller lösenord").wait_for(timeout=30_000)
+    assert page.get_by_role("link", name="Karta").count() == 0
+    page.close()
+
+
+def test_a_locksmith_cannot_reach_the_map_or_customer_data(
+    server: str, browser: object, artifacts: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    _log_in(page, server, "lassmed", "lassmed-demo")
+    page.get_by_text("Låsfirma", exact=False).first.wait_for(timeout=30_000)
+    for title in ("Karta", "Översikt", "Medgivanden", "Import"):
+        assert page.get_by_role("link", name=title).count() == 0, title
+    # typing a page's address does not open it either
+    page.goto(f"{server}/karta")
+    page.get_by_text("Låsfirma", exact=False).first.wait_for(timeout=30_000)
+    time.sleep(1)
+    assert not page.frames[1:] or all(
+        f.query_selector(".leaflet-container") is None for f in page.frames
+    )
+    assert "HK-" not in page.content()
+    page.screenshot(path=str(artifacts / "lassmed.png"), full_page=True)
     page.close()

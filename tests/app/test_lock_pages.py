@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from planner.db import make_engine, session_factory
 from planner.locks.states import ConsentState, FaultState, JobState, LockState
 from planner.migrations import upgrade
-from planner.models import Consent, FaultReport, Job, JobKind, Lock
+from planner.models import AuditEvent, Consent, FaultReport, Job, JobKind, Lock
+from tests.app.conftest import MANAGER, open_page
 from tests.locks.city import City, build_city, fit, planned_job
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ PDF = b"%PDF-1.4\n% a scanned consent form\n" + b"0" * 1000
 
 
 def _page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    at = open_page(path)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -96,7 +97,6 @@ def test_a_consent_is_recorded_with_its_scanned_form(
 ) -> None:
     url, city = tiny
     at = _page("app_pages/medgivanden.py")
-    at.text_input(key="actor").set_value("Anna Rollout")
     at.text_input(key="query").set_value("Eken")
     _run(at)
     at.radio(key="action").set_value("received")
@@ -113,13 +113,18 @@ def test_a_consent_is_recorded_with_its_scanned_form(
         consent = session.get(Consent, city.eken_consent)
         assert consent is not None and consent.state is ConsentState.RECEIVED
         assert consent.contact_name == "Karin Ek" and consent.document_sha256
+        actors = session.scalars(
+            select(AuditEvent.actor).where(
+                AuditEvent.entity == "consent", AuditEvent.entity_id == city.eken_consent
+            )
+        ).all()
+        assert actors[-1] == MANAGER.username  # the signed-in user, not a typed name
     assert (tmp_path / "documents" / str(consent.document_path)).exists()
 
 
 def test_a_scan_that_is_not_a_pdf_jpeg_or_png_is_refused_in_swedish(tiny: tuple[str, City]) -> None:
     url, city = tiny
     at = _page("app_pages/medgivanden.py")
-    at.text_input(key="actor").set_value("Anna")
     at.text_input(key="query").set_value("Eken")
     _run(at)
     at.radio(key="action").set_value("received")
@@ -139,7 +144,6 @@ def test_letters_are_previewed_then_marked_sent(tiny: tuple[str, City]) -> None:
     url, city = tiny
     at = _page("app_pages/medgivanden.py")
     assert any(b.label == "Ladda ned utkast (PDF)" for b in at.get("download_button"))
-    at.text_input(key="actor").set_value("Anna")
     _run(at)
     at.checkbox(key="confirm_letters").check()
     _run(at)
@@ -157,7 +161,6 @@ def test_an_installation_result_is_recorded_in_the_app(tiny: tuple[str, City]) -
             session, JobKind.INSTALL_APARTMENT, city.door_1101, city.apartment_crew
         ).id
     at = _page("app_pages/installationer.py")
-    at.text_input(key="actor").set_value("Tekniker Tina")
     at.number_input(key="job").set_value(job_id)
     _run(at)
     at.text_input(key="serial").set_value("SL-7001")
@@ -181,7 +184,6 @@ def test_a_results_file_is_checked_first_then_saved(tiny: tuple[str, City]) -> N
         ).id
     data = f"arbetsorder;resultat;datum;orsak\n{job_id};misslyckat;2026-11-20;kund_ej_hemma\n"
     at = _page("app_pages/installationer.py")
-    at.text_input(key="actor").set_value("Låsfirman")
     at.file_uploader(key="results_file").upload("resultat.csv", data.encode(), "text/csv")
     _run(at)
     assert {m.label: int(m.value) for m in at.metric}["Misslyckade"] == 1
@@ -199,7 +201,6 @@ def test_a_results_file_is_checked_first_then_saved(tiny: tuple[str, City]) -> N
 def test_a_fault_is_registered_assigned_and_closed_in_the_app(tiny: tuple[str, City]) -> None:
     url, city = tiny
     at = _page("app_pages/felanmalningar.py")
-    at.text_input(key="actor").set_value("Kundtjänst")
     at.text_input(key="serial").set_value("SL-G14")
     at.selectbox(key="category").set_value("Nyckeln öppnar inte")
     at.text_input(key="reporter").set_value("Nora Norr")

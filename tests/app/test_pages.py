@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -21,7 +23,7 @@ def app_env(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    at = open_page(path)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -79,7 +81,7 @@ def test_a_page_without_a_database_says_so_in_swedish(
 ) -> None:
     monkeypatch.setenv("PLANNER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app_pages/karta.py"), default_timeout=30)
+    at = open_page("app_pages/karta.py", timeout=30)
     at.run()
     assert not at.exception
     assert any("planner init" in e.value for e in at.error)
