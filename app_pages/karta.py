@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from app_pages.common import DEMO_NOTICE, guard, scope, sessions, today
 from planner.auth import Permission
 from planner.db import database_url
+from planner.geo.features import describe
 from planner.geo.layers import MapData, build_map_data, filter_options
 from planner.geo.mapview import build_map
 from planner.status import data_version
@@ -59,6 +60,29 @@ st.caption(
     "Slå av och på lager i kartans övre högra hörn. Kunder visas bara som antal per ruta och "
     "lägenhetslås som antal per entré, aldrig som enskilda hem."
 )
-st_folium(build_map(data), height=680, use_container_width=True, returned_objects=[], key="karta")
+clicked = st_folium(
+    build_map(data),
+    height=680,
+    use_container_width=True,
+    returned_objects=["last_active_drawing"],
+    key="karta",
+)
 counts = {layer.name: layer.feature_count for layer in data.layers}
 st.caption(" · ".join(f"{name}: {count}" for name, count in counts.items()))
+
+feature = (clicked or {}).get("last_active_drawing") or {}
+ref = str((feature.get("properties") or {}).get("ref", ""))
+if ref:
+    with sessions()() as s:
+        facts = describe(s, ref, user=user, on=today())
+    if facts is not None:
+        with st.container(border=True):
+            st.subheader(facts.title)
+            st.table({"": [k for k, _ in facts.facts], " ": [v for _, v in facts.facts]})
+            for n, action in enumerate(facts.actions):
+                if st.button(action.label, key=f"action_{ref}_{n}"):
+                    for widget, value in action.prefill.items():
+                        st.session_state[widget] = value
+                    st.switch_page(action.page)
+else:
+    st.caption("Klicka på en punkt i kartan för att se uppgifterna och vad du kan göra.")

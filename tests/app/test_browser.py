@@ -195,3 +195,30 @@ def test_a_locksmith_cannot_reach_the_map_or_customer_data(
     assert "HK-" not in page.content()
     page.screenshot(path=str(artifacts / "lassmed.png"), full_page=True)
     page.close()
+
+
+def test_clicking_a_fault_on_the_map_offers_to_handle_it(
+    server: str, browser: object, artifacts: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})  # type: ignore[attr-defined]
+    _log_in(page, server, "ansvarig", "ansvarig-demo")
+    frame = _map_frame(page)
+    # a click on a canvas marker, as Leaflet itself would fire it
+    ref = frame.evaluate(  # type: ignore[attr-defined]
+        """() => {
+          let target = null;
+          map_div.eachLayer(l => {
+            const p = l.feature && l.feature.properties;
+            if (!target && p && String(p.ref || '').startsWith('fault:')) target = l;
+          });
+          target.fire('click', {latlng: target.getLatLng()}, true);
+          return target.feature.properties.ref;
+        }"""
+    )
+    assert ref.startswith("fault:")
+    page.get_by_role("button", name="Hantera felanmälan").click(timeout=30_000)
+    page.get_by_role("heading", name="Felanmälningar").wait_for(timeout=30_000)
+    serial = page.get_by_label("Låsets serienummer").input_value()
+    assert serial.startswith("SL-DUO-")
+    page.screenshot(path=str(artifacts / "felanmalan-fran-kartan.png"), full_page=True)
+    page.close()
