@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.common import DEMO_NOTICE, guard, scope, sessions, today
-from planner.auth import Permission
+from planner.auth import Permission, can
 from planner.db import database_url
 from planner.geo.features import describe
 from planner.geo.layers import MapData, build_map_data, filter_options
@@ -23,11 +23,16 @@ def _map_data(
     on: date,
     districts: frozenset[int] | None,
     wave: int | None,
+    review: bool,
 ) -> MapData:
     """Layers are rebuilt only when the data, the day or the filters change."""
     with sessions()() as session:
         return build_map_data(
-            session, on=on, district_ids=set(districts) if districts else None, wave_id=wave
+            session,
+            on=on,
+            district_ids=set(districts) if districts else None,
+            wave_id=wave,
+            review=review,
         )
 
 
@@ -53,7 +58,9 @@ chosen = right.multiselect(
 )
 # a role's scope always applies; the filter narrows it further
 districts = (frozenset(chosen) & allowed if allowed is not None else frozenset(chosen)) or allowed
-data = _map_data(database_url(), version, today(), districts, wave)
+data = _map_data(
+    database_url(), version, today(), districts, wave, can(user, Permission.IMPORT_DATA)
+)
 if data.demo:
     st.info(DEMO_NOTICE, icon=":material/info:")
 st.caption(

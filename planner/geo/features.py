@@ -26,6 +26,7 @@ from planner.models import (
     DoorKind,
     Entrance,
     FaultReport,
+    GeocodeReview,
     Job,
     Lock,
     Organisation,
@@ -70,6 +71,7 @@ def describe(session: Session, ref: str, *, user: User, on: date) -> FeatureFact
         return None
     key = int(raw_id)
     handlers = {
+        "review": _review,
         "property": _property,
         "entrance": _entrance,
         "fault": _fault,
@@ -228,6 +230,24 @@ def _fault(
             Action("Hantera felanmälan", "app_pages/felanmalningar.py", {"serial": lock.serial}),
         )
     return FeatureFacts(f"Felanmälan {fault.id}: {fault.category}", facts, actions)
+
+
+def _review(
+    session: Session, key: int, *, user: User, on: date, allowed: set[int] | None
+) -> FeatureFacts | None:
+    if not can(user, Permission.IMPORT_DATA):
+        return None
+    item = session.get(GeocodeReview, key)
+    if item is None:
+        return None
+    facts = (
+        ("Fil", f"{item.source_file}, rad {item.source_row}"),
+        ("Säkerhet", f"{item.confidence:.0%}"),
+        ("Förslag", str(len(item.candidates or []))),
+        ("Varför", item.reasons or "–"),
+    )
+    action = Action("Granska adressen", "app_pages/geokodning.py")
+    return FeatureFacts(item.raw_address, facts, (action,))
 
 
 def _district(

@@ -35,10 +35,12 @@ from planner.models import (
     Entrance,
     FaultReport,
     FaultSeverity,
+    GeocodeReview,
     HomeCareStaff,
     Lock,
     Property,
     PropertyOwner,
+    ReviewState,
     Shift,
     Wave,
     WaveDistrict,
@@ -82,6 +84,7 @@ WAVE_COLOURS: dict[WaveState, str] = {
 CUSTOMER_SHADES = ((50, "#08306b"), (20, "#2171b5"), (8, "#6baed6"), (0, "#c6dbef"))
 APARTMENT_COLOURS = {"all": "#0d47a1", "some": "#42a5f5", "none": "#bbdefb"}
 KEY_SHADES = ((10, "#1b5e20"), (4, "#43a047"), (1, "#a5d6a7"))
+REVIEW_COLOUR = "#ff00aa"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -618,6 +621,43 @@ def active_keys_layer(
     )
 
 
+def review_layer(session: Session) -> Layer:
+    """Addresses waiting in the geocoding review queue, at their best candidate."""
+    features = []
+    for review_id, raw, candidates, confidence in session.execute(
+        select(
+            GeocodeReview.id,
+            GeocodeReview.raw_address,
+            GeocodeReview.candidates,
+            GeocodeReview.confidence,
+        ).where(GeocodeReview.state == ReviewState.OPEN)
+    ):
+        best = next((c for c in candidates or [] if c.get("lat") is not None), None)
+        if best is None:
+            continue
+        features.append(
+            _point_feature(
+                float(best["lon"]),
+                float(best["lat"]),
+                {
+                    "adress": raw,
+                    "forslag": f"{best.get('label', '')} ({float(confidence):.0%})",
+                    "c": REVIEW_COLOUR,
+                    "ref": f"review:{review_id}",
+                },
+            )
+        )
+    return Layer(
+        key="review",
+        name="Adresser att granska",
+        geojson=_collection(features),
+        legend=(LegendItem(REVIEW_COLOUR, "Väntar på granskning", len(features)),),
+        kind="point",
+        tooltip_fields=(("adress", "Adress i filen"), ("forslag", "Bästa förslag")),
+        radius=7,
+    )
+
+
 def build_map_data(
     session: Session,
     *,
@@ -625,11 +665,13 @@ def build_map_data(
     at: datetime | None = None,
     district_ids: set[int] | None = None,
     wave_id: int | None = None,
+    review: bool = False,
 ) -> MapData:
     """All layers of the map for one day, from the database.
 
     ``district_ids`` limits every layer to those districts (a role's scope or a filter); ``wave_id``
     to the districts of one wave. ``at`` is the moment for "keys active now" (default: now).
+    ``review`` adds the geocoding review queue (for those who may resolve it).
     """
     district_set = current_district_set(session)
     scope = district_ids
@@ -651,6 +693,8 @@ def build_map_data(
     layers.append(apartment_lock_layer(session, entrances=entrances))
     layers.append(active_keys_layer(session, on=on, at=moment, entrances=entrances))
     layers.append(fault_layer(session, entrances=entrances))
+    if review:
+        layers.append(review_layer(session))
     demo = district_set is not None and district_set.name.startswith("Stadsdelsområden 2023 (demo")
     background = (_water_layer(),) if demo else ()
     bounds = ((59.22, 17.76), (59.44, 18.20))

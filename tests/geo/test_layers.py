@@ -118,3 +118,65 @@ def test_keys_are_counted_only_where_an_entrance_lock_is_active(map_data: MapDat
     }
     assert keys.feature_count > 0
     assert all(tuple(f["geometry"]["coordinates"]) in active_at for f in keys.geojson["features"])
+
+
+def test_addresses_waiting_for_review_are_drawn_for_those_who_resolve_them(
+    sessions: sessionmaker[Session],
+) -> None:
+    from planner.auth import User
+    from planner.demo import build_demo
+    from planner.geo.features import describe
+    from planner.models import GeocodeReview, ImportRun, ReviewState, Role
+
+    with sessions.begin() as s:
+        build_demo(s, seed=2, today=DEMO_DAY, scale=0.02, users=False)
+        run = ImportRun(
+            kind="entrances",
+            file_name="entreer.csv",
+            file_sha256="0" * 64,
+            actor="test",
+            at=DEMO_MOMENT,
+        )
+        s.add(run)
+        s.flush()
+        s.add(
+            GeocodeReview(
+                import_id=run.id,
+                import_kind="entrances",
+                source_file="entreer.csv",
+                source_row=7,
+                raw_address="Gotgatn 12, Stockholm",
+                choice_key="gotgatan 12",
+                candidates=[
+                    {
+                        "label": "Götgatan 12",
+                        "lat": 59.3143,
+                        "lon": 18.0736,
+                        "score": 0.8,
+                        "register_id": None,
+                    }
+                ],
+                confidence=0.8,
+                reasons="gatunamnet liknar",
+                state=ReviewState.OPEN,
+                created_at=DEMO_MOMENT,
+            )
+        )
+    with sessions() as s:
+        with_review = build_map_data(s, on=DEMO_DAY, at=DEMO_MOMENT, review=True)
+        without = build_map_data(s, on=DEMO_DAY, at=DEMO_MOMENT)
+        layer = with_review.layer("review")
+        ref = layer.geojson["features"][0]["properties"]["ref"]
+        manager = describe(s, ref, user=User("a", "A", Role.ROLLOUT_MANAGER), on=DEMO_DAY)
+        viewer = describe(
+            s,
+            ref,
+            user=User("v", "V", Role.DISTRICT_VIEWER, district_names=("Södermalm",)),
+            on=DEMO_DAY,
+        )
+    assert layer.feature_count == 1
+    assert layer.geojson["features"][0]["geometry"]["coordinates"] == [18.0736, 59.3143]
+    assert "review" not in [lay.key for lay in without.layers]
+    assert manager is not None and manager.title == "Gotgatn 12, Stockholm"
+    assert manager.actions[0].page == "app_pages/geokodning.py"
+    assert viewer is None
