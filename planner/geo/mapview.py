@@ -114,7 +114,9 @@ def _tiles() -> str | None:
 def _geojson(layer: Layer) -> folium.GeoJson:
     fields = [f for f, _ in layer.tooltip_fields]
     aliases = [a for _, a in layer.tooltip_fields]
-    tooltip = folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True) if fields else None
+    # folium checks the fields against the data, so an empty layer gets no tooltip
+    shown = fields and layer.geojson["features"]
+    tooltip = folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True) if shown else None
     if layer.kind == "point":
         # one shared marker style; each point's fill colour comes from its ``c`` property
         marker = folium.CircleMarker(

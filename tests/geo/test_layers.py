@@ -180,3 +180,13 @@ def test_addresses_waiting_for_review_are_drawn_for_those_who_resolve_them(
     assert manager is not None and manager.title == "Gotgatn 12, Stockholm"
     assert manager.actions[0].page == "app_pages/geokodning.py"
     assert viewer is None
+
+
+def test_an_empty_layer_still_renders(map_data: MapData) -> None:
+    from dataclasses import replace
+
+    empty = replace(map_data.layer("faults"), geojson={"type": "FeatureCollection", "features": []})
+    data = replace(map_data, layers=(*map_data.layers[:-1], empty))
+    use_local_assets()
+    html = build_map(data, tiles=None).get_root().render()  # folium used to refuse this
+    assert "\\u00d6ppna felanm\\u00e4lningar" in html or "Öppna felanmälningar" in html
