@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.common import DEMO_NOTICE, guard, scope, sessions, today
+from app_pages.mapdata import current_hour, current_version, map_data
 from planner.auth import Permission, can
 from planner.db import database_url
 from planner.geo.features import describe
-from planner.geo.layers import MapData, build_map_data, filter_options
+from planner.geo.layers import filter_options
 from planner.geo.mapview import build_map
-from planner.status import data_version
-
-
-@st.cache_resource(show_spinner="Hämtar kartlager …", max_entries=12)
-def _map_data(
-    url: str,
-    version: tuple[int, ...],
-    on: date,
-    districts: frozenset[int] | None,
-    wave: int | None,
-    review: bool,
-) -> MapData:
-    """Layers are rebuilt only when the data, the day or the filters change."""
-    with sessions()() as session:
-        return build_map_data(
-            session,
-            on=on,
-            district_ids=set(districts) if districts else None,
-            wave_id=wave,
-            review=review,
-        )
-
 
 user = guard(Permission.VIEW_MAP)
 allowed = scope(user)
 st.title("Karta")
 with sessions()() as s:
-    version = data_version(s)
     options = filter_options(s)
 wave_names = dict(options.waves)
 district_names = {d: name for d, name in options.districts if allowed is None or d in allowed}
@@ -58,9 +34,16 @@ chosen = right.multiselect(
 )
 # a role's scope always applies; the filter narrows it further
 districts = (frozenset(chosen) & allowed if allowed is not None else frozenset(chosen)) or allowed
-data = _map_data(
-    database_url(), version, today(), districts, wave, can(user, Permission.IMPORT_DATA)
-)
+with st.spinner("Hämtar kartlager …"):
+    data = map_data(
+        database_url(),
+        current_version(),
+        today(),
+        current_hour(),
+        districts,
+        wave,
+        can(user, Permission.IMPORT_DATA),
+    )
 if data.demo:
     st.info(DEMO_NOTICE, icon=":material/info:")
 st.caption(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import streamlit as st
+import streamlit_folium  # noqa: F401  (slow first import: done here, before the first map)
 
 from app_pages.common import DEMO_NOTICE, sessions, sign_in
+from app_pages.mapdata import warm_up
 from planner.auth import ROLE_LABELS, authenticate, user_by_email
 from planner.demo import DEMO_USERS
+from planner.geo import mapview  # noqa: F401  (folium: same reason)
 from planner.geo.layers import current_district_set
 
 
@@ -21,6 +24,7 @@ def _oidc_configured() -> bool:
 
 st.title("Logga in")
 factory = sessions()
+warm_up()  # the map is built while the user types
 if _oidc_configured():
     if st.user.is_logged_in:
         with factory() as session:

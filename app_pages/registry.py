@@ -21,6 +21,9 @@ PAGES: tuple[PageSpec, ...] = (
         "app_pages/oversikt.py", "Översikt", ":material/table_chart:", Permission.VIEW_REPORTS
     ),
     PageSpec(
+        "app_pages/rapporter.py", "Rapporter", ":material/summarize:", Permission.VIEW_REPORTS
+    ),
+    PageSpec(
         "app_pages/medgivanden.py", "Medgivanden", ":material/draw:", Permission.EDIT_CONSENTS
     ),
     PageSpec(

@@ -31,6 +31,7 @@ from planner._cli_support import (
 from planner.db import session_factory
 from planner.imports.cli import import_app
 from planner.locks import cli as locks_cli
+from planner.reports import cli as reports_cli
 
 app = typer.Typer(
     help="Planering och uppföljning av nyckelfri hemtjänst i Stockholm.",
@@ -265,6 +266,7 @@ app.add_typer(locks_cli.keys_app, name="keys")
 app.add_typer(locks_cli.accesslog_app, name="accesslog")
 app.add_typer(locks_cli.returns_app, name="returns")
 app.add_typer(locks_cli.work_app, name="work")
+app.command(name="report")(reports_cli.report)
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ def test_no_page_opens_without_signing_in(demo_app: None, page: object) -> None:
 
 def test_the_menu_lists_only_the_roles_pages() -> None:
     assert [p.title for p in pages_for(MANAGER)] == [p.title for p in PAGES]
-    assert [p.title for p in pages_for(SODERMALM)] == ["Karta", "Översikt"]
+    assert [p.title for p in pages_for(SODERMALM)] == ["Karta", "Översikt", "Rapporter"]
     assert pages_for(LOCKSMITH) == [p for p in PAGES if can(LOCKSMITH, p.permission)]
 
 
