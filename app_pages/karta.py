@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.common import DEMO_NOTICE, guard, scope, sessions, today
-from app_pages.mapdata import current_hour, current_version, map_data
+from app_pages.mapdata import current_hour, current_version, map_data, noon
 from planner.auth import Permission, can
 from planner.db import database_url
 from planner.geo.features import describe
@@ -20,7 +20,10 @@ with sessions()() as s:
     options = filter_options(s)
 wave_names = dict(options.waves)
 district_names = {d: name for d, name in options.districts if allowed is None or d in allowed}
-left, right = st.columns([1, 2])
+day_col, left, right = st.columns([1, 1, 2])
+day = day_col.date_input(
+    "Dag", value=today(), max_value=today(), format="YYYY-MM-DD", key="map_day"
+)
 wave = left.selectbox(
     "Våg",
     options=[None, *wave_names],
@@ -38,14 +41,19 @@ with st.spinner("Hämtar kartlager …"):
     data = map_data(
         database_url(),
         current_version(),
-        today(),
-        current_hour(),
+        day,
+        current_hour() if day == today() else noon(day),
         districts,
         wave,
         can(user, Permission.IMPORT_DATA),
     )
 if data.demo:
     st.info(DEMO_NOTICE, icon=":material/info:")
+if day != today():
+    st.warning(
+        f"Kartan visar läget vid dagens slut {day.isoformat()}, ur granskningsloggen.",
+        icon=":material/history:",
+    )
 st.caption(
     "Slå av och på lager i kartans övre högra hörn. Kunder visas bara som antal per ruta och "
     "lägenhetslås som antal per entré, aldrig som enskilda hem."

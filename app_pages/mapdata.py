@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -27,7 +28,7 @@ def map_data(
     review: bool,
 ) -> MapData:
     """Layers are rebuilt only when the data, the day, the hour (keys active now) or the filters
-    change; ``url`` keeps databases apart."""
+    change; ``url`` keeps databases apart. A past day shows the states of that day."""
     with sessions()() as session:
         return build_map_data(
             session,
@@ -36,11 +37,17 @@ def map_data(
             district_ids=set(districts) if districts else None,
             wave_id=wave,
             review=review,
+            historical=on != today(),
         )
 
 
 def current_hour() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def noon(day: date) -> datetime:
+    """Mid-day in Stockholm: the moment a past day's "keys active" layer shows."""
+    return datetime.combine(day, time(12), tzinfo=ZoneInfo("Europe/Stockholm")).astimezone(UTC)
 
 
 def current_version() -> tuple[int, ...]:

@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from planner import _demo_geography
 from planner.geo.crs import METRIC, WGS84, transformer
+from planner.locks.history import end_of_day, lock_states_on, state_changes
 from planner.locks.readiness import current_customers_clause, readiness
 from planner.locks.states import ConsentState, FaultState, KeyState, LockState, WaveState, label
 from planner.models import (
@@ -174,20 +175,59 @@ def _entrance_points(session: Session) -> dict[int, _Spot]:
     }
 
 
+@dataclass(frozen=True)
+class _States:
+    """Lifecycle states as they are now, or as they were at the end of a past day."""
+
+    consents: dict[int, ConsentState]  # property id → state
+    locks: dict[int, LockState]  # lock id → state (locks that did not exist yet are absent)
+    waves: dict[int, WaveState]  # wave id → state
+    faults_open_until: datetime | None  # None: faults open now; else open at this moment
+    historical: bool
+
+
+def _last_states(session: Session, entity: str, until: datetime) -> dict[int, str]:
+    changes = state_changes(session, entity, until=until)
+    return dict(zip(changes["entity_id"], changes["state"], strict=True))
+
+
+def _states(session: Session, *, on: date, historical: bool) -> _States:
+    if not historical:
+        consents = {p: st for p, st in session.execute(select(Consent.property_id, Consent.state))}
+        locks = {i: st for i, st in session.execute(select(Lock.id, Lock.state))}
+        waves = {i: st for i, st in session.execute(select(Wave.id, Wave.state))}
+        return _States(consents, locks, waves, None, False)
+    until = end_of_day(on)
+    by_consent = _last_states(session, "consent", until)
+    consents = {
+        property_id: ConsentState(by_consent[consent_id])
+        for consent_id, property_id in session.execute(select(Consent.id, Consent.property_id))
+        if consent_id in by_consent
+    }
+    by_wave = _last_states(session, "wave", until)
+    waves = {int(i): WaveState(v) for i, v in by_wave.items()}
+    return _States(consents, lock_states_on(session, on), waves, until, True)
+
+
 def current_district_set(session: Session) -> DistrictSet | None:
     return session.scalars(select(DistrictSet).where(DistrictSet.is_current.is_(True))).first()
 
 
 def district_layer(
-    session: Session, *, on: date, district_set: DistrictSet, scope: set[int] | None
+    session: Session,
+    *,
+    on: date,
+    district_set: DistrictSet,
+    scope: set[int] | None,
+    states: _States,
 ) -> Layer:
     waves: dict[int, tuple[str, WaveState]] = {}
-    for district_id, name, state in session.execute(
-        select(WaveDistrict.district_id, Wave.name, Wave.state).join(
+    for district_id, name, wave_id in session.execute(
+        select(WaveDistrict.district_id, Wave.name, Wave.id).join(
             Wave, Wave.id == WaveDistrict.wave_id
         )
     ):
-        waves[district_id] = (name, state)
+        waves[district_id] = (name, states.waves.get(wave_id, WaveState.NOT_STARTED))
     counts = dict(
         session.execute(
             select(Entrance.district_id, func.count(Customer.id))
@@ -245,12 +285,11 @@ def district_layer(
     )
 
 
-def property_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -> Layer:
+def property_layer(
+    session: Session, *, on: date, entrances: dict[int, _Spot], states: _States
+) -> Layer:
     """One point per property with current customers, coloured by the owner's consent."""
-    consent: dict[int, ConsentState] = {
-        property_id: state
-        for property_id, state in session.execute(select(Consent.property_id, Consent.state))
-    }
+    consent = states.consents
     facts: dict[int, tuple[str, str]] = {
         property_id: (designation, owner)
         for property_id, designation, owner in session.execute(
@@ -314,17 +353,19 @@ def property_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -
     )
 
 
-def entrance_lock_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
+def entrance_lock_layer(session: Session, *, entrances: dict[int, _Spot], states: _States) -> Layer:
     """The entrance-door lock of each entrance, coloured by its state (latest lock per door)."""
     rows = session.execute(
-        select(Door.entrance_id, Lock.id, Lock.state, Lock.serial)
+        select(Door.entrance_id, Lock.id, Lock.serial)
         .join(Lock, Lock.door_id == Door.id)
         .where(Door.kind == DoorKind.ENTRANCE)
         .order_by(Door.entrance_id, Lock.id)
     ).all()
     latest: dict[int, tuple[LockState, str | None]] = {}
-    for entrance_id, _lock_id, state, serial in rows:
-        latest[entrance_id] = (state, serial)
+    for entrance_id, lock_id, serial in rows:
+        state = states.locks.get(lock_id)
+        if state is not None:
+            latest[entrance_id] = (state, serial)
     features = []
     tally: dict[LockState, int] = {}
     for entrance_id, (state, serial) in latest.items():
@@ -362,9 +403,11 @@ def entrance_lock_layer(session: Session, *, entrances: dict[int, _Spot]) -> Lay
     )
 
 
-def customer_grid_layer(session: Session, *, on: date, entrances: dict[int, _Spot]) -> Layer:
+def customer_grid_layer(
+    session: Session, *, on: date, entrances: dict[int, _Spot], historical: bool = False
+) -> Layer:
     """Current customers counted per grid cell, with how many are keyless-ready."""
-    ready = readiness(session, on=on)
+    ready = readiness(session, on=on, historical=historical)
     if not ready.customer_ids:
         return Layer("customers", "Hemtjänstkunder per ruta", _collection([]), (), "polygon", ())
     pairs = [
@@ -425,8 +468,18 @@ def customer_grid_layer(session: Session, *, on: date, entrances: dict[int, _Spo
     )
 
 
-def fault_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
-    """Faults that are not closed, at their lock's entrance, coloured by severity."""
+def fault_layer(session: Session, *, entrances: dict[int, _Spot], states: _States) -> Layer:
+    """Faults that are not closed (or were open at the end of a past day), by severity."""
+    if states.faults_open_until is None:
+        still_open = FaultReport.state != FaultState.CLOSED
+    else:
+        still_open = and_(
+            FaultReport.reported_at < states.faults_open_until,
+            or_(
+                FaultReport.closed_at.is_(None),
+                FaultReport.closed_at >= states.faults_open_until,
+            ),
+        )
     rows = session.execute(
         select(
             FaultReport.id,
@@ -439,7 +492,7 @@ def fault_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
         )
         .join(Lock, Lock.id == FaultReport.lock_id)
         .join(Door, Door.id == Lock.door_id)
-        .where(FaultReport.state != FaultState.CLOSED)
+        .where(still_open)
     ).all()
     features = []
     tally: dict[FaultSeverity, int] = {}
@@ -455,7 +508,7 @@ def fault_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
                 {
                     "fel": f"Felanmälan {fault_id}: {category}",
                     "allvar": SEVERITY_LABELS[severity],
-                    "status": label(state),
+                    "status": "öppen då" if states.historical else label(state),
                     "dorr": "lägenhetsdörr" if door_kind is DoorKind.APARTMENT else "entrédörr",
                     "adress": e.address,
                     "anmald": reported_at.date().isoformat(),
@@ -508,17 +561,20 @@ def _water_layer() -> Layer:
     )
 
 
-def apartment_lock_layer(session: Session, *, entrances: dict[int, _Spot]) -> Layer:
+def apartment_lock_layer(
+    session: Session, *, entrances: dict[int, _Spot], states: _States
+) -> Layer:
     """Apartment-door locks counted per entrance (never one point per home)."""
     counts: dict[int, dict[LockState, int]] = {}
-    for entrance_id, state, n in session.execute(
-        select(Door.entrance_id, Lock.state, func.count(Lock.id))
+    for entrance_id, lock_id in session.execute(
+        select(Door.entrance_id, Lock.id)
         .join(Lock, Lock.door_id == Door.id)
-        .where(Door.kind == DoorKind.APARTMENT, Lock.state != LockState.REMOVED)
-        .group_by(Door.entrance_id, Lock.state)
+        .where(Door.kind == DoorKind.APARTMENT)
     ):
-        if entrance_id in entrances:
-            counts.setdefault(entrance_id, {})[state] = int(n)
+        state = states.locks.get(lock_id)
+        if entrance_id in entrances and state is not None and state is not LockState.REMOVED:
+            by_state = counts.setdefault(entrance_id, {})
+            by_state[state] = by_state.get(state, 0) + 1
     features = []
     tally = {"all": 0, "some": 0, "none": 0}
     for entrance_id, by_state in counts.items():
@@ -559,7 +615,7 @@ def apartment_lock_layer(session: Session, *, entrances: dict[int, _Spot]) -> La
 
 
 def active_keys_layer(
-    session: Session, *, on: date, at: datetime, entrances: dict[int, _Spot]
+    session: Session, *, on: date, at: datetime, entrances: dict[int, _Spot], states: _States
 ) -> Layer:
     """Per entrance with an active entrance lock: how many digital keys could open it at ``at``
     (holder in shift, key active, holder's provider serves a customer there)."""
@@ -571,13 +627,15 @@ def active_keys_layer(
         .group_by(HomeCareStaff.provider_id)
     )
     keys_by_provider: dict[int, int] = {p: int(n) for p, n in session.execute(on_shift)}
-    locked = set(
-        session.scalars(
-            select(Door.entrance_id)
+    locked = {
+        entrance_id
+        for entrance_id, lock_id in session.execute(
+            select(Door.entrance_id, Lock.id)
             .join(Lock, Lock.door_id == Door.id)
-            .where(Door.kind == DoorKind.ENTRANCE, Lock.state == LockState.ACTIVE)
+            .where(Door.kind == DoorKind.ENTRANCE)
         )
-    )
+        if states.locks.get(lock_id) is LockState.ACTIVE
+    }
     providers: dict[int, set[int | None]] = {}
     for entrance_id, provider_id in session.execute(
         select(Customer.entrance_id, Customer.provider_id)
@@ -666,12 +724,14 @@ def build_map_data(
     district_ids: set[int] | None = None,
     wave_id: int | None = None,
     review: bool = False,
+    historical: bool = False,
 ) -> MapData:
     """All layers of the map for one day, from the database.
 
     ``district_ids`` limits every layer to those districts (a role's scope or a filter); ``wave_id``
     to the districts of one wave. ``at`` is the moment for "keys active now" (default: now).
-    ``review`` adds the geocoding review queue (for those who may resolve it).
+    ``review`` adds the geocoding review queue (for those who may resolve it). ``historical``
+    shows states as they were at the end of ``on`` (from the audit trail) instead of as they are.
     """
     district_set = current_district_set(session)
     scope = district_ids
@@ -684,16 +744,19 @@ def build_map_data(
     if scope is not None:
         entrances = {k: v for k, v in entrances.items() if v.district_id in scope}
     moment = at or datetime.now(UTC)
+    states = _states(session, on=on, historical=historical)
     layers: list[Layer] = []
     if district_set is not None:
-        layers.append(district_layer(session, on=on, district_set=district_set, scope=scope))
-    layers.append(customer_grid_layer(session, on=on, entrances=entrances))
-    layers.append(property_layer(session, on=on, entrances=entrances))
-    layers.append(entrance_lock_layer(session, entrances=entrances))
-    layers.append(apartment_lock_layer(session, entrances=entrances))
-    layers.append(active_keys_layer(session, on=on, at=moment, entrances=entrances))
-    layers.append(fault_layer(session, entrances=entrances))
-    if review:
+        layers.append(
+            district_layer(session, on=on, district_set=district_set, scope=scope, states=states)
+        )
+    layers.append(customer_grid_layer(session, on=on, entrances=entrances, historical=historical))
+    layers.append(property_layer(session, on=on, entrances=entrances, states=states))
+    layers.append(entrance_lock_layer(session, entrances=entrances, states=states))
+    layers.append(apartment_lock_layer(session, entrances=entrances, states=states))
+    layers.append(active_keys_layer(session, on=on, at=moment, entrances=entrances, states=states))
+    layers.append(fault_layer(session, entrances=entrances, states=states))
+    if review and not historical:
         layers.append(review_layer(session))
     demo = district_set is not None and district_set.name.startswith("Stadsdelsområden 2023 (demo")
     background = (_water_layer(),) if demo else ()

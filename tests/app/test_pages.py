@@ -85,3 +85,12 @@ def test_a_page_without_a_database_says_so_in_swedish(
     at.run()
     assert not at.exception
     assert any("planner init" in e.value for e in at.error)
+
+
+def test_the_map_of_a_past_day_says_so(app_env: None) -> None:
+    from datetime import date, timedelta
+
+    at = _page("app_pages/karta.py")
+    at.date_input(key="map_day").set_value(date.today() - timedelta(days=400)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("granskningsloggen" in w.value for w in at.warning)

@@ -190,3 +190,31 @@ def test_an_empty_layer_still_renders(map_data: MapData) -> None:
     use_local_assets()
     html = build_map(data, tiles=None).get_root().render()  # folium used to refuse this
     assert "\\u00d6ppna felanm\\u00e4lningar" in html or "Öppna felanmälningar" in html
+
+
+def test_the_map_of_today_from_the_audit_trail_matches_the_current_states(
+    demo_sessions: sessionmaker[Session], map_data: MapData
+) -> None:
+    with demo_sessions() as session:
+        replayed = build_map_data(session, on=DEMO_DAY, at=DEMO_MOMENT, historical=True)
+    for key in ("districts", "properties", "entrance_locks", "apartment_locks", "faults"):
+        now = [(i.text, i.count) for i in map_data.layer(key).legend]
+        then = [(i.text, i.count) for i in replayed.layer(key).legend]
+        assert now == then, key
+
+
+def test_a_day_before_the_rollout_shows_no_locks_and_no_consents(
+    demo_sessions: sessionmaker[Session],
+) -> None:
+    from datetime import timedelta
+
+    before = DEMO_DAY - timedelta(days=800)
+    with demo_sessions() as session:
+        old = build_map_data(session, on=before, at=DEMO_MOMENT, historical=True)
+    assert old.layer("entrance_locks").feature_count == 0
+    assert old.layer("apartment_locks").feature_count == 0
+    assert old.layer("faults").feature_count == 0
+    consent = {i.text: i.count for i in old.layer("properties").legend}
+    assert consent["Ej tillfrågad"] == old.layer("properties").feature_count > 0
+    waves = {i.text: i.count for i in old.layer("districts").legend}
+    assert waves["Våg ej påbörjad"] == 11
