@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,6 +14,8 @@ from planner.db import database_url
 from planner.geo.features import describe
 from planner.geo.layers import filter_options
 from planner.geo.mapview import build_map
+from planner.routing.maplayer import route_layer, stop_layer
+from planner.routing.sheets import day_routes, sheet_choices
 
 user = guard(Permission.VIEW_MAP)
 allowed = scope(user)
@@ -47,6 +51,25 @@ with st.spinner("Hämtar kartlager …"):
         wave,
         can(user, Permission.IMPORT_DATA),
     )
+if can(user, Permission.PLAN_WAVES):
+    with st.expander("Rutter på kartan", expanded=False):
+        route_day_col, crews_col = st.columns([1, 3])
+        route_day = route_day_col.date_input(
+            "Ruttdag", value=today(), format="YYYY-MM-DD", key="route_day"
+        )
+        with sessions()() as s:
+            crews = {c.crew_id: c for c in sheet_choices(s, user, route_day)}
+        picked = crews_col.multiselect(
+            "Lag",
+            options=list(crews),
+            format_func=lambda c: f"{crews[c].name} ({crews[c].stops} stopp)",
+            placeholder="Inga rutter" if not crews else "Välj lag att visa",
+            key="route_crews",
+        )
+    if picked:
+        with sessions()() as s:
+            sheets = day_routes(s, user, route_day, picked)
+        data = replace(data, layers=(*data.layers, route_layer(sheets), stop_layer(sheets)))
 if data.demo:
     st.info(DEMO_NOTICE, icon=":material/info:")
 if day != today():

@@ -26,6 +26,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "app_pages/medgivanden.py", "Medgivanden", ":material/draw:", Permission.EDIT_CONSENTS
     ),
+    PageSpec("app_pages/planering.py", "Planering", ":material/route:", Permission.PLAN_WAVES),
+    PageSpec(
+        "app_pages/korlistor.py",
+        "Körlistor",
+        ":material/assignment:",
+        Permission.VIEW_OWN_ROUTE_SHEETS,
+    ),
     PageSpec(
         "app_pages/installationer.py",
         "Installationer",

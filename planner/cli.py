@@ -32,6 +32,7 @@ from planner.db import session_factory
 from planner.imports.cli import import_app
 from planner.locks import cli as locks_cli
 from planner.reports import cli as reports_cli
+from planner.routing import cli as routing_cli
 
 app = typer.Typer(
     help="Planering och uppföljning av nyckelfri hemtjänst i Stockholm.",
@@ -266,6 +267,9 @@ app.add_typer(locks_cli.keys_app, name="keys")
 app.add_typer(locks_cli.accesslog_app, name="accesslog")
 app.add_typer(locks_cli.returns_app, name="returns")
 app.add_typer(locks_cli.work_app, name="work")
+app.command("plan")(routing_cli.plan)
+app.command("sheets")(routing_cli.sheets)
+app.command("waves")(routing_cli.waves)
 app.command(name="report")(reports_cli.report)
 
 

@@ -815,7 +815,9 @@ class _Builder:
         upcoming = _working_days(self.today + timedelta(days=1), self.today + timedelta(days=21))
         route_load: dict[tuple[int, date], int] = {}
 
-        def plan_slot(crews: list[int], *, limit: int) -> tuple[int, date, int, datetime] | None:
+        def plan_slot(
+            crews: list[int], *, limit: int, every_min: int
+        ) -> tuple[int, date, int, datetime] | None:
             for _ in range(30):
                 crew = self.rand.choice(crews)
                 day = self.rand.choice(upcoming[:10])
@@ -823,7 +825,7 @@ class _Builder:
                 if load < limit:
                     route_load[(crew, day)] = load + 1
                     arrival = _local(day, time(7, 30)) + timedelta(
-                        minutes=55 * load + (30 if load >= 4 else 0)
+                        minutes=every_min * load + (30 if load >= 4 else 0)
                     )
                     return crew, day, load + 1, arrival
             return None
@@ -961,7 +963,7 @@ class _Builder:
                             )
                         ],
                     )
-                    slot = plan_slot(crews_entrance, limit=8) if roll < 0.85 else None
+                    slot = plan_slot(crews_entrance, limit=8, every_min=55) if roll < 0.85 else None
                     failed = self.rng.random() < 0.04
                     if slot:
                         crew, day, position, arrival = slot
@@ -1103,7 +1105,7 @@ class _Builder:
             Cylinder.ROUND,
             [(LockState.PLANNED, self.today - timedelta(days=int(self.rng.integers(1, 30))))],
         )
-        slot = plan_slot(crews, limit=11) if roll < 0.85 else None
+        slot = plan_slot(crews, limit=11, every_min=40) if roll < 0.85 else None
         if slot:
             crew, day, position, arrival = slot
             window_start = arrival.astimezone(STOCKHOLM).replace(minute=0, second=0, microsecond=0)

@@ -736,3 +736,58 @@ class GeocodeChoice(Base):
     register_id: Mapped[int | None] = mapped_column(ForeignKey("register_address.id"))
     chosen_by: Mapped[str] = mapped_column(String(120))
     chosen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- route planning (issue 4) --------------------------------------------------------------------
+
+
+class PlanRun(Base):
+    """One planning run of a wave: who ran it, when, over which days, and what came out of it.
+
+    The routes themselves live on the jobs (crew, day, position, planned arrival); a run keeps
+    the summary a manager reads later, and its left-out jobs with their reasons
+    (:class:`PlanLeftOut`).
+    """
+
+    __tablename__ = "plan_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    working_days: Mapped[int] = mapped_column(Integer, default=0)
+    crews: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[str] = mapped_column(String(300))
+    engine: Mapped[str] = mapped_column(String(40))
+    time_limit_s: Mapped[float] = mapped_column(Float)
+    wall_s: Mapped[float] = mapped_column(Float, default=0.0)
+    jobs_considered: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_placed: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_left_out: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_moved: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_kept: Mapped[int] = mapped_column(Integer, default=0)
+    crew_days: Mapped[int] = mapped_column(Integer, default=0)
+    driving_s: Mapped[int] = mapped_column(Integer, default=0)
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    wave: Mapped[Wave] = relationship()
+    left_out: Mapped[list[PlanLeftOut]] = relationship(back_populates="run")
+
+
+class PlanLeftOut(Base):
+    """A job a planning run could not place, with the reason (code and Swedish text)."""
+
+    __tablename__ = "plan_left_out"
+    __table_args__ = (UniqueConstraint("run_id", "job_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_run.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+
+    run: Mapped[PlanRun] = relationship(back_populates="left_out")
+    job: Mapped[Job] = relationship()

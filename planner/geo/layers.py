@@ -108,6 +108,7 @@ class Layer:
     tooltip_fields: tuple[tuple[str, str], ...]  # (property, Swedish alias)
     show: bool = True
     radius: int = 5
+    label: str | None = None  # a property written on each point (a stop's number, say)
 
     @property
     def feature_count(self) -> int:

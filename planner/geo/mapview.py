@@ -8,6 +8,7 @@ from the internet when there is one; without it the vector layers draw over a gr
 from __future__ import annotations
 
 import html
+import json
 import os
 
 import folium
@@ -86,7 +87,9 @@ def legend_html(layers: tuple[Layer, ...]) -> str:
         "box-shadow:0 1px 4px rgba(0,0,0,.3)}"
         ".planner-legend h4{margin:4px 0 2px;font-size:12px;font-weight:600}"
         ".planner-legend i{display:inline-block;width:11px;height:11px;border-radius:50%;"
-        "margin-right:5px;vertical-align:-1px;border:1px solid #fff}</style>"
+        "margin-right:5px;vertical-align:-1px;border:1px solid #fff}"
+        ".planner-label{background:none;border:none;box-shadow:none;padding:0;"
+        "font:700 10px sans-serif;color:#fff}.planner-label:before{display:none}</style>"
     )
     parts = [style]
     for layer in layers:
@@ -122,12 +125,20 @@ def _geojson(layer: Layer) -> folium.GeoJson:
         marker = folium.CircleMarker(
             radius=layer.radius, color="#ffffff", weight=1, fill=True, fill_opacity=0.9
         )
+        label = (
+            ""
+            if layer.label is None
+            else f"l.bindTooltip(String(f.properties[{json.dumps(layer.label)}]), "
+            "{permanent: true, direction: 'center', className: 'planner-label'});"
+        )
         return folium.GeoJson(
             layer.geojson,
             name=layer.name,
             tooltip=tooltip,
             marker=marker,
-            on_each_feature=JsCode("function(f, l) { l.setStyle({fillColor: f.properties.c}); }"),
+            on_each_feature=JsCode(
+                f"function(f, l) {{ l.setStyle({{fillColor: f.properties.c}}); {label} }}"
+            ),
         )
     return folium.GeoJson(layer.geojson, name=layer.name, tooltip=tooltip, smooth_factor=1.5)
 
@@ -156,7 +167,8 @@ def build_map(data: MapData, *, tiles: str | None = "default") -> folium.Map:
         group = folium.FeatureGroup(name=layer.name, show=layer.show)
         _geojson(layer).add_to(group)
         group.add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    # no automatic z-index: vector layers do not use it, and with labelled points it failed
+    folium.LayerControl(collapsed=False, position="topright", autoZIndex=False).add_to(fmap)
     Legend(data.layers).add_to(fmap)
     fmap.fit_bounds([list(data.bounds[0]), list(data.bounds[1])])
     return fmap

@@ -199,8 +199,10 @@ def build_model(
                 window=window,
                 vehicles=None if len(allowed_positions) == len(vehicles) else allowed_positions,
                 # A job that can go on one day only is kept before one that may move to
-                # another day (the decomposed wave's repair round moves those).
-                penalty=weights.drop_penalty(job) * (2 if _single_day(allowed[job_id]) else 1),
+                # another day (the decomposed wave's repair round moves those); a job of the
+                # previous plan is kept before a new one (leaving it out is a move, too).
+                penalty=weights.drop_penalty(job) * (2 if _single_day(allowed[job_id]) else 1)
+                + (weights.move_cost if previous is not None else 0),
                 extra_cost=extra,
                 load=job.load,
             )

@@ -4,14 +4,19 @@ A wave of 2,000 jobs over 10 days and 16-20 crews is too big for one routing mod
 in two minutes, but each day (about 200 jobs and its crews) is not. ``assign_days`` decides
 which day each job is done, so that each day's jobs fit its crews and lie in compact areas:
 
-1. Each job's work is estimated as its service time plus the drive from its nearest
-   neighbours of the same skill (the mean of the two shortest legs).
-2. Days are taken in order. Each day takes the jobs that must be done that day (appointment,
-   pinned day, last allowed day) or wish to be (preferred day, or the day of the previous plan
-   when re-planning), plus, per skill, an equal share of the work of the other open jobs over
-   the days they have left. Levelling matters when appointments are spread over
-   the wave: every day needs crews for its appointments anyway, and movable jobs fill the gaps
-   around them instead of piling onto the first days.
+1. When re-planning, a job whose place in the previous plan is still allowed keeps that day,
+   and its work is taken from its crew's room that day: the previous plan is the starting
+   point, and the day's model starts from the previous routes.
+2. Each other job's work is estimated as its service time plus the drive from its nearest
+   neighbours of the same skill (the mean of the two shortest legs). Days are taken in order.
+   Each day takes the jobs that must be done that day (appointment, pinned day, last allowed
+   day) or wish to be (preferred day, or the day of the previous plan when its crew may no
+   longer take it), plus, per skill, an equal share of the work of the other open jobs over
+   the days they have left. When the crews have room to spare (``SLACK``) the share is
+   rounded to whole crew-days with the day's fixed and urgent work, so a long wave is not
+   spread thin over half-used crew-days; a tight wave is levelled as it is. Levelling matters when
+   appointments are spread over the wave: every day needs crews for its appointments anyway,
+   and movable jobs fill the gaps around them instead of piling onto the first days.
 3. Each working crew gets a bin of ``FILL`` × its shift minus lunch, less the drive from its
    depot to the bin's first job and back. A bin is seeded with the job that most needs the day
    (must, then wish, then the nearest last day, the highest priority, and the farthest from
@@ -20,14 +25,16 @@ which day each job is done, so that each day's jobs fit its crews and lie in com
    used up. Crews are opened one at a time and filled, so a day uses as few crews as it can.
 4. Crews are taken in order of the days they already have (fewest first), so crew-days are
    spread evenly over the crews when not every crew is needed.
-5. Jobs that must be done on a day but fit no bin go to the nearest bin: the day's solve
-   decides, and the solver's repair round or the reasons step deals with what is left.
+5. Jobs that must be done on a day but fit no bin go to the nearest bin, the most urgent
+   first and at most ``OVERFLOW`` of a bin's size more: the day's solve decides, and the
+   solver's repair round or the reasons step deals with what is left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +48,16 @@ logger = logging.getLogger(__name__)
 #: Share of a crew-day's working time that the estimate fills: routes also wait for
 #: appointments, which the estimate does not see.
 FILL = 0.93
+
+#: Jobs that must be done on a day but fit no bin: each bin takes at most this share of its
+#: own size more (at least one).
+OVERFLOW = 0.25
+
+#: A wave whose work left fills less than this share of its crews' days has room to spare: a
+#: day's budget is then rounded to whole crew-days, and a crew is not opened for less than
+#: ``SLIVER`` of its day (that work waits for a later day).
+SLACK = 0.75
+SLIVER = 0.15
 
 #: A job that must (or wishes to) be done today is preferred when it is at most this much
 #: farther than the nearest other candidate, in seconds.
@@ -98,15 +115,45 @@ def assign_days(
     movable = [job_id for job_id in job_ids if job_id not in eligibility.fixed]
     if not movable:
         return result
+    fixed_load: dict[tuple[str, dt.date], float] = {}
+    day_load: dict[tuple[str, dt.date], float] = {}  # by skill: work already on the day
+    for job_id, (key, _) in eligibility.fixed.items():
+        service = problem.jobs_by_id[job_id].service_s
+        fixed_load[key] = fixed_load.get(key, 0.0) + service
+        skill_day = (problem.jobs_by_id[job_id].skill, key[1])
+        day_load[skill_day] = day_load.get(skill_day, 0.0) + service
+    # Re-planning: a job keeps the day of the previous plan when it still may have it; its
+    # work counts against its crew's room that day.
+    work = dict(zip(movable, estimate_work_s(problem, movable), strict=True))
+    staying = []
+    for job_id in movable:
+        previous = problem.previous.get(job_id)
+        if previous is None or (previous.crew_id, previous.day) not in eligibility.allowed[job_id]:
+            continue
+        key = (previous.crew_id, previous.day)
+        result[job_id] = previous.day
+        fixed_load[key] = fixed_load.get(key, 0.0) + float(work[job_id])
+        skill_day = (problem.jobs_by_id[job_id].skill, previous.day)
+        day_load[skill_day] = day_load.get(skill_day, 0.0) + float(work[job_id])
+        staying.append(job_id)
+    movable = [job_id for job_id in movable if job_id not in result]
+    if not movable:
+        return result
     days = sorted({day for job_id in movable for _, day in eligibility.allowed[job_id]})
     number = {day: i for i, day in enumerate(days)}
     jobs = _arrays(problem, eligibility, movable, number)
-    fixed_load: dict[tuple[str, dt.date], float] = {}
-    for job_id, (key, _) in eligibility.fixed.items():
-        fixed_load[key] = fixed_load.get(key, 0.0) + problem.jobs_by_id[job_id].service_s
+    if staying:
+        logger.info("%d jobs keep the day of the previous plan", len(staying))
     crew_days = {crew.id: 0 for crew in problem.crews}
     skills = sorted(set(jobs.skill.tolist()))
 
+    crew_s = _crew_day_s(problem, skills, fill)
+    seats = {  # per skill: crews with the skill at work on each day
+        skill: np.array(
+            [sum(1 for c in problem.crews if skill in c.skills and c.works_on(day)) for day in days]
+        )
+        for skill in skills
+    }
     for day in days:
         d = number[day]
         must = jobs.open & (jobs.last_day == d)
@@ -116,7 +163,19 @@ def assign_days(
             of_skill = jobs.open & (jobs.skill == skill)
             rest = of_skill & ~(must | wished) & jobs.allowed_on[:, d]
             days_left = jobs.allowed_on[rest, d:].sum(axis=1)
-            budget[skill] = float((jobs.work[rest] / np.maximum(days_left, 1)).sum())
+            share = float((jobs.work[rest] / np.maximum(days_left, 1)).sum())
+            budget[skill] = share
+            # With room to spare, whole crew-days: the day's fixed and urgent work plus its
+            # share, rounded to full crews (a crew less when only a sliver would be left for it).
+            room = crew_s[skill] * float(seats[skill][d:].sum())
+            left = float(jobs.work[of_skill].sum()) + sum(
+                load for (k, on), load in day_load.items() if k == skill and on >= day
+            )
+            if share > 0 and left < SLACK * room:
+                urgent = float(jobs.work[of_skill & (must | wished)].sum())
+                urgent += day_load.get((skill, day), 0.0)
+                crews = math.ceil((urgent + share) / crew_s[skill] - SLIVER)
+                budget[skill] = max(crews * crew_s[skill] - urgent, 0.0)
         today = [crew for crew in problem.crews if crew.works_on(day)]
         today.sort(key=lambda c: (len(c.skills), crew_days[c.id], c.id))
         bins: list[tuple[Crew, list[int]]] = []
@@ -144,20 +203,43 @@ def assign_days(
                 bins.append((crew, members))
                 for i in members:
                     result[jobs.ids[i]] = day
-        # Jobs that cannot wait past today go to the nearest bin that may take them.
-        for late in np.flatnonzero(jobs.open & (jobs.last_day == d)):
+        # Jobs that cannot wait past today go to the nearest bin that may take them, the most
+        # urgent first, a few per bin: more would only crowd the day's model with jobs it
+        # must leave out anyway (the repair round and the reasons step see them).
+        extra = {id(members): max(1, round(OVERFLOW * len(members))) for _, members in bins}
+        late_jobs = np.flatnonzero(jobs.open & (jobs.last_day == d))
+        for late in late_jobs[np.argsort(-jobs.priority[late_jobs], kind="stable")]:
             i = int(late)
-            candidates = [members for crew, members in bins if (crew.id, day) in jobs.allowed[i]]
+            candidates = [
+                members
+                for crew, members in bins
+                if (crew.id, day) in jobs.allowed[i] and extra[id(members)] > 0
+            ]
             if not candidates:
                 continue
             gaps = [float(jobs.legs[members, i].min()) for members in candidates]
             nearest = candidates[int(np.argmin(gaps))]
             nearest.append(i)
+            extra[id(nearest)] -= 1
             jobs.open[i] = False
             result[jobs.ids[i]] = day
     left = int(jobs.open.sum())
     if left:
         logger.info("%d jobs found no room on any of their days before routing", left)
+    return result
+
+
+def _crew_day_s(problem: RoutingProblem, skills: Sequence[str], fill: float) -> dict[str, float]:
+    """Per skill: the work a crew with that skill does in a day (the mean over such crews)."""
+    result: dict[str, float] = {}
+    for skill in skills:
+        spans = [
+            (crew.shift_end_s - crew.shift_start_s)
+            - (crew.lunch.duration_s if crew.lunch is not None else 0)
+            for crew in problem.crews
+            if skill in crew.skills
+        ]
+        result[skill] = max(fill * float(np.mean(spans)) if spans else 1.0, 1.0)
     return result
 
 

@@ -41,6 +41,7 @@ class JobKind(StrEnum):
     LAUNDRY_ROOM = "laundry_room"
     FAULT_REPAIR = "fault_repair"
     DEACTIVATION = "deactivation"
+    REACTIVATION = "reactivation"
     REMOVAL = "removal"
 
 
@@ -58,6 +59,7 @@ DEFAULT_SERVICE_MIN: Mapping[JobKind, int] = {
     JobKind.LAUNDRY_ROOM: 30,
     JobKind.FAULT_REPAIR: 45,
     JobKind.DEACTIVATION: 15,
+    JobKind.REACTIVATION: 15,
     JobKind.REMOVAL: 45,
 }
 
@@ -68,6 +70,7 @@ DEFAULT_SKILL: Mapping[JobKind, str] = {
     JobKind.LAUNDRY_ROOM: Skill.LOCKSMITH,
     JobKind.FAULT_REPAIR: Skill.LOCKSMITH,
     JobKind.DEACTIVATION: Skill.LOCKSMITH,
+    JobKind.REACTIVATION: Skill.LOCKSMITH,
     JobKind.REMOVAL: Skill.TRYGGHETSJOUR,
 }
 

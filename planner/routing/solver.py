@@ -55,7 +55,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -74,6 +74,7 @@ from planner.routing.eligibility import CrewDay, Eligibility, find_eligibility
 from planner.routing.plan import DroppedJob, Route, RoutePlan, Stop
 from planner.routing.problem import RoutingProblem
 from planner.routing.reasons import DropReason
+from planner.routing.timing import time_route
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,12 @@ PYVRP_SHARE = 0.75
 BALANCE_SHARE = 0.2
 #: Share of a decomposed wave's time kept for the repair round.
 REPAIR_SHARE = 0.12
+#: A starting solution (the previous plan) that holds fewer than this share of a model's
+#: visits may be a poor start: OR-Tools' local search inserts the rest one at a time and can
+#: run out of time (a rough plan made by hand with many jobs still open). Such a model is
+#: searched twice, from the previous routes and afresh, in half the time each, and the cheaper
+#: result is kept (the cost of moving a job is part of both).
+MIN_START_COVERAGE = 0.8
 
 
 def solve(
@@ -131,10 +138,8 @@ def solve(
         raise RuntimeError(msg)
     engine_name = engine if engine != "auto" else ("pyvrp+ortools" if use_pyvrp else "ortools")
 
-    joint = (
-        engine == "pyvrp"
-        or len(problem.working_days) <= 1
-        or (len(job_ids) <= JOINT_MAX_JOBS and len(keys) <= JOINT_MAX_VEHICLES)
+    joint = engine == "pyvrp" or (
+        len(job_ids) <= JOINT_MAX_JOBS and len(keys) <= JOINT_MAX_VEHICLES
     )
     if joint:
         report(0.05, f"Planerar {len(job_ids)} jobb i en modell")
@@ -407,7 +412,9 @@ def _repair(
             initial=current,
         )
         budget = max(remaining / (len(days) - index), 0.5)
-        solution = solve_model(repaired, time_limit_s=budget, seed=seed, use_pyvrp=False)
+        solution = solve_model(
+            repaired, time_limit_s=budget, seed=seed, use_pyvrp=False, afresh_if_sparse=False
+        )
         placed = {repaired.visits[i].job.id for r in solution.routes for i in r.visits}
         if len(placed) > len(planned_here):
             lost = [job_id for job_id in planned_here if job_id not in placed]
@@ -428,10 +435,13 @@ def solve_model(
     seed: int = 0,
     use_pyvrp: bool = True,
     phase: Callable[[float, str], None] | None = None,
+    afresh_if_sparse: bool = True,
 ) -> ModelSolution:
     """The best routes for one model within ``time_limit_s``.
 
-    ``phase`` hears of each step: the share of the time gone and a Swedish line.
+    ``phase`` hears of each step: the share of the time gone and a Swedish line. With
+    ``afresh_if_sparse`` a model whose starting routes hold few of its visits is also searched
+    afresh (``MIN_START_COVERAGE``).
     """
     started = time.monotonic()
 
@@ -439,21 +449,44 @@ def solve_model(
         if phase is not None:
             phase(min((time.monotonic() - started) / max(time_limit_s, 1e-9), 1.0), message)
 
-    initial = model.initial_routes
+    initial: Sequence[Sequence[int]] | None = model.initial_routes
+    fresh_too = False
+    if initial is not None:
+        covered = sum(len(route) for route in initial)
+        fresh_too = afresh_if_sparse and covered < MIN_START_COVERAGE * len(model.visits)
     engine = "ortools"
-    if initial is None and use_pyvrp and _pyvrp.available() and _pyvrp.can_express(model):
+    can_pyvrp = use_pyvrp and _pyvrp.available() and _pyvrp.can_express(model)
+
+    def relaxed_routes(seconds: float) -> Sequence[Sequence[int]] | None:
         tell(f"Söker rutter för {len(model.visits)} jobb (PyVRP)")
-        relaxed = _pyvrp.solve_model(
-            model, time_limit_s=max(time_limit_s * PYVRP_SHARE, 0.2), seed=seed
-        )
-        if relaxed is not None:
-            initial = relaxed.sequences(len(model.vehicles))
+        relaxed = _pyvrp.solve_model(model, time_limit_s=max(seconds, 0.2), seed=seed)
+        return None if relaxed is None else relaxed.sequences(len(model.vehicles))
+
+    if initial is None and can_pyvrp:
+        initial = relaxed_routes(time_limit_s * PYVRP_SHARE)
+        if initial is not None:
             engine = "pyvrp+ortools"
     remaining = max(time_limit_s - (time.monotonic() - started), 0.2)
     tell("Kontrollerar och förbättrar rutterna med lunch och alla villkor (OR-Tools)")
     balancing = model.objective.balance_cost_per_s > 0
     first_s = remaining * (1 - BALANCE_SHARE) if balancing else remaining
-    solution = _solve_with_ortools(model, time_limit_s=first_s, initial=initial)
+    if fresh_too:
+        kept = _solve_with_ortools(model, time_limit_s=first_s / 2, initial=initial)
+        left = max(first_s - (time.monotonic() - started), 0.2)
+        # afresh from PyVRP's routes where it can: OR-Tools' own first solution on a large
+        # model may not come within a short time at all
+        start = relaxed_routes(left * PYVRP_SHARE) if can_pyvrp else None
+        left = max(first_s - (time.monotonic() - started), 0.2)
+        fresh = _solve_with_ortools(model, time_limit_s=left, initial=start)
+        solution = min((kept, fresh), key=_comparable_cost)
+        logger.info(
+            "from the previous routes %d left out, afresh %d: kept the %s",
+            len(kept.unassigned),
+            len(fresh.unassigned),
+            "previous" if solution is kept else "fresh one",
+        )
+    else:
+        solution = _solve_with_ortools(model, time_limit_s=first_s, initial=initial)
     targets = _balance_targets(model, solution) if balancing else None
     if targets:
         tell("Jämnar ut arbetsdagarna mellan lagen")
@@ -472,6 +505,12 @@ def solve_model(
         objective=solution.objective,
         engine=engine,
     )
+
+
+def _comparable_cost(solution: ModelSolution) -> float:
+    """The objective, or infinity for a search that found nothing at all."""
+    failed = not solution.routes and solution.unassigned and solution.objective == 0
+    return float("inf") if failed else float(solution.objective)
 
 
 def _driving_s(model: Model, solution: ModelSolution) -> int:
@@ -659,8 +698,14 @@ def _solve_with_ortools(
         routes = [[manager.NodeToIndex(built.depot_count + i) for i in route] for route in initial]
         assignment = routing.ReadAssignmentFromRoutes(routes, True)
         if assignment is None:
-            logger.warning("the starting routes do not fit the exact model; searching afresh")
-        else:
+            # the previous plan may break a rule of the exact model now (a booked time moved,
+            # a lunch that no longer fits): keep of each route what still fits
+            assignment = _fitting_start(model, built, initial)
+            logger.info(
+                "the starting routes do not fit the exact model; %s",
+                "kept what fits of each" if assignment is not None else "searching afresh",
+            )
+        if assignment is not None:
             remaining = max(time_limit_s - (time.monotonic() - started), 0.1)
             params.time_limit.FromMilliseconds(max(int(remaining * 1000), 100))
             solution = routing.SolveFromAssignmentWithParameters(assignment, params)
@@ -678,9 +723,35 @@ def _solve_with_ortools(
         else:
             solution = routing.SolveWithIteratedLocalSearch(params)
     if solution is None:
-        logger.warning("OR-Tools found no solution (status %s)", routing.status())
+        logger.info("OR-Tools found no solution (status %s)", routing.status())
         return ModelSolution((), tuple(range(len(model.visits))), 0, "ortools")
     return _extract(model, built, solution)
+
+
+def _fitting_start(
+    model: Model, built: _OrModel, initial: Sequence[Sequence[int]]
+) -> pywrapcp.Assignment | None:
+    """An assignment of the longest start of each route that keeps the route's rules: allowed
+    crew-day, the cap on jobs a day, and times (``timing.time_route``: booked times, lunch,
+    end of shift). What is cut off is left for the search to insert."""
+    kept: list[list[int]] = []
+    for position, route in enumerate(initial[: len(model.vehicles)]):
+        vehicle = model.vehicles[position]
+        cap = vehicle.crew.max_jobs_per_day
+        length = len(route)
+        while length > 0:
+            visits = [model.visits[i] for i in route[:length]]
+            allowed = all(v.vehicles is None or position in v.vehicles for v in visits)
+            jobs = [replace(v.job, location=v.location) for v in visits]
+            if (
+                allowed
+                and (cap is None or length <= cap)
+                and time_route(model.duration_s, vehicle.crew, jobs).fits
+            ):
+                break
+            length -= 1
+        kept.append([built.manager.NodeToIndex(built.depot_count + i) for i in route[:length]])
+    return built.routing.ReadAssignmentFromRoutes(kept, True)
 
 
 def _extract(model: Model, built: _OrModel, solution: pywrapcp.Assignment) -> ModelSolution:

@@ -6,17 +6,30 @@ Screenshots go to test-artifacts/. Timings are printed, not asserted (bench/ mea
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from planner.db import make_engine, session_factory
+from planner.locks.states import ConsentState, JobState
+from planner.models import AuditEvent, Consent, Crew, Job, Organisation, OrgKind, Property
+from planner.routing.planning import plan_wave
+from planner.routing.wave import PlanningOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PLANNER_CHROMIUM", "/usr/bin/chromium"))
@@ -33,6 +46,15 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
+# the smallest PDF a scanner could send: one empty page
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,10 +62,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def browser_db(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A copy of the demo city for this module: its tests record consents and plan waves."""
+    source = Path(demo_url.removeprefix("sqlite:///"))
+    copy = tmp_path_factory.mktemp("browser-db") / "demo.sqlite"
+    shutil.copyfile(source, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture(scope="module")
+def db(browser_db: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(browser_db)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(browser_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "PLANNER_DATABASE_URL": demo_url, "PLANNER_MAP_TILES": "none"}
+    env = {**os.environ, "PLANNER_DATABASE_URL": browser_db, "PLANNER_MAP_TILES": "none"}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -97,6 +135,20 @@ def _log_in(page: object, server: str, username: str, password: str) -> None:
     page.get_by_label("Användarnamn").fill(username)  # type: ignore[attr-defined]
     page.get_by_label("Lösenord").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Logga in").click()  # type: ignore[attr-defined]
+
+
+def _frame_with(page: object, selector: str, timeout_s: float = 30) -> object:
+    """The first frame other than the page itself that holds ``selector``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames[1:]:  # type: ignore[attr-defined]
+            try:
+                if frame.query_selector(selector):
+                    return frame
+            except Exception:  # frames come and go while Streamlit renders
+                continue
+        time.sleep(0.1)
+    pytest.fail(f"no frame shows {selector}")
 
 
 def _map_frame(page: object, timeout_s: float = 60) -> object:
@@ -221,4 +273,134 @@ def test_clicking_a_fault_on_the_map_offers_to_handle_it(
     serial = page.get_by_label("Låsets serienummer").input_value()
     assert serial.startswith("SL-DUO-")
     page.screenshot(path=str(artifacts / "felanmalan-fran-kartan.png"), full_page=True)
+    page.close()
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_manager_records_a_received_consent_with_its_scan(
+    server: str, browser: object, artifacts: Path, db: sessionmaker[Session]
+) -> None:
+    with db() as session:
+        consent_id, designation = session.execute(
+            select(Consent.id, Property.designation)
+            .join(Property, Property.id == Consent.property_id)
+            .where(Consent.state == ConsentState.REQUESTED)
+            .order_by(Consent.id)
+            .limit(1)
+        ).one()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})  # type: ignore[attr-defined]
+    _log_in(page, server, "ansvarig", "ansvarig-demo")
+    page.get_by_role("link", name="Medgivanden").click()
+    page.get_by_label("Sök på svarsreferens").fill(designation)
+    page.get_by_label("Sök på svarsreferens").press("Enter")
+    page.get_by_text("Vad vill du registrera?").wait_for(timeout=30_000)
+    page.get_by_text("Medgivande mottaget", exact=True).click()
+    page.get_by_label("Kontaktperson").fill("Karin Ek")
+    page.get_by_label("Kontaktperson").press("Tab")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "medgivande.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}]
+    )
+    page.get_by_text("medgivande.pdf").wait_for(timeout=30_000)
+    page.get_by_text("Jag har kontrollerat uppgifterna").click()
+    page.get_by_role("button", name="Spara").click()
+    page.get_by_text("Sparat.").wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "medgivande-registrerat.png"), full_page=True)
+    page.close()
+    with db() as session:
+        consent = session.get(Consent, consent_id)
+        assert consent is not None
+        assert consent.state is ConsentState.RECEIVED
+        assert consent.contact_name == "Karin Ek" and consent.document_sha256
+        audit = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "consent", AuditEvent.entity_id == consent_id)
+            .order_by(AuditEvent.id)
+        ).all()
+        assert audit[-1].actor == "ansvarig" and audit[-1].to_state == "received"
+
+
+def test_a_manager_plans_a_day_of_a_wave_and_downloads_a_route_sheet(
+    server: str, browser: object, artifacts: Path, db: sessionmaker[Session]
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})  # type: ignore[attr-defined]
+    _log_in(page, server, "ansvarig", "ansvarig-demo")
+    page.get_by_role("link", name="Planering").click()
+    page.get_by_role("heading", name="Planera en våg").wait_for(timeout=30_000)
+    days = page.get_by_label("Arbetsdagar (0 = till vågens slut)")
+    days.fill("1")
+    days.press("Enter")
+    slider = page.get_by_role("slider")
+    slider.focus()
+    slider.press("Home")  # the search time down to 1 s, then up to 5 s
+    for _ in range(4):
+        slider.press("ArrowRight")
+    page.get_by_text("Jag har kontrollerat uppgifterna").click()
+    page.get_by_role("button", name="Planera", exact=True).click()
+    page.get_by_text("Planen är sparad").wait_for(timeout=180_000)
+    summary = page.get_by_text("jobb planerade på").first.inner_text()
+    assert "1 arbetsdagar" in page.content()
+    page.screenshot(path=str(artifacts / "planering.png"), full_page=True)
+    placed = int(summary.split(" jobb planerade")[0].split()[-1])
+    assert placed > 0, summary
+
+    page.get_by_role("link", name="Körlistor").click()
+    page.get_by_role("heading", name="Körlistor").wait_for(timeout=30_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="PDF (utskrift)").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf)
+    assert "Körlista" in text and "Stopp" in text
+    page.screenshot(path=str(artifacts / "korlista.png"), full_page=True)
+    page.close()
+
+
+def _locksmith_has_a_sheet(db: sessionmaker[Session]) -> None:
+    """Make sure the locksmith firm has a planned route ahead (the planning test makes one)."""
+    with db() as session:
+        found = session.scalars(
+            select(Job.id)
+            .join(Crew, Crew.id == Job.crew_id)
+            .join(Organisation, Organisation.id == Crew.organisation_id)
+            .where(
+                Job.state == JobState.PLANNED,
+                Job.planned_date >= date.today(),
+                Organisation.kind == OrgKind.LOCKSMITH,
+            )
+            .limit(1)
+        ).first()
+    if found is None:
+        with db.begin() as session:
+            plan_wave(session, 3, actor="test", options=PlanningOptions(days=1), time_limit_s=3.0)
+
+
+def test_a_locksmith_reads_only_their_own_route_sheets_without_customer_data(
+    server: str, browser: object, artifacts: Path, db: sessionmaker[Session]
+) -> None:
+    _locksmith_has_a_sheet(db)
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})  # type: ignore[attr-defined]
+    _log_in(page, server, "lassmed", "lassmed-demo")
+    # the route sheets are the firm's only page, so the app opens on it
+    page.get_by_role("heading", name="Körlistor").wait_for(timeout=30_000)
+    page.get_by_role("button", name="PDF (utskrift)").wait_for(timeout=30_000)
+    # the crew menu lists this firm's crews only
+    page.get_by_label("Lag").click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert options and all("Trygghetsjour" not in o and "Stadens" not in o for o in options)
+    sheet = _frame_with(page, "table.stops")
+    text = sheet.inner_text("body")  # type: ignore[attr-defined]
+    assert "Entrédörr" in text or "entrédörr" in text
+    # no customer (pseudonyms are HK-…) and no apartment number, whatever the door
+    assert "HK-" not in text
+    assert not re.search(r"(?i)\blgh\b|lägenhet(snummer)?\s+\d", text), text
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="CSV (Excel)").click()
+    csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "HK-" not in csv
+    assert not re.search(r"(?i)\blgh\b|lägenhet(snummer)?\s*[;,]?\s*\d", csv), csv
+    page.screenshot(path=str(artifacts / "korlista-lassmed.png"), full_page=True)
     page.close()

@@ -270,3 +270,21 @@ def test_alike_crews_take_turns_when_each_day_needs_only_one() -> None:
     plan = plan_checked(make_problem(jobs, crews, days))
     assert plan.crew_days == 3
     assert {route.crew_id for route in plan.routes} == {"L1", "L2", "L3"}
+
+
+def test_a_single_day_with_more_jobs_than_fit_is_filled_day_by_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one day, far more work than the crews can do: the jobs for the day are chosen first,
+    # so the search never faces the whole list (which on a real wave found nothing in time)
+    monkeypatch.setattr(solver, "JOINT_MAX_JOBS", 4)
+    jobs = [entrance(f"E{site}-{n}", site, service_min=60) for site in range(2, 12) for n in (1, 2)]
+    events: list[Progress] = []
+    plan = plan_checked(
+        make_problem(jobs, [locksmith("L1"), locksmith("L2")]),
+        time_limit_s=3.0,
+        progress=events.append,
+    )
+    assert 10 <= len(plan.planned_job_ids) <= 16  # two crews, 8 h 30 min each
+    assert any(event.message.startswith("Dag ") for event in events)
+    assert {drop.reason for drop in plan.dropped} == {DropReason.NO_CAPACITY}
