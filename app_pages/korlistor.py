@@ -43,7 +43,9 @@ asked_crew = st.query_params.get("lag")
 try:
     with factory() as session:
         days = sheet_days(session, user, first=on - timedelta(days=7), last=on + timedelta(days=60))
-    default = asked_day or next((d for d in days if d >= on), days[-1] if days else on)
+        ahead = sheet_days(session, user, first=on, last=on + timedelta(days=60), open_only=True)
+    # the next day with work still to do; else the latest sheet
+    default = asked_day or next(iter(ahead), days[-1] if days else on)
     day = st.date_input("Dag", value=default, key="day", format="YYYY-MM-DD")
     with factory() as session:
         choices = {c.crew_id: c for c in sheet_choices(session, user, day)}

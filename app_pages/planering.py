@@ -196,10 +196,12 @@ if job_id:
 st.subheader("Rutter på kartan")
 with factory() as session:
     days_with_routes = sheet_days(session, user, first=on, last=on + timedelta(days=60))
+    open_days = sheet_days(session, user, first=on, last=on + timedelta(days=60), open_only=True)
 if not days_with_routes:
     st.info("Inga planerade rutter de närmaste 60 dagarna.")
 else:
-    day = st.selectbox("Dag", days_with_routes, key="map_day")
+    first_open = days_with_routes.index(open_days[0]) if open_days else 0
+    day = st.selectbox("Dag", days_with_routes, index=first_open, key="map_day")
     with factory() as session:
         choices = {
             c.crew_id: f"{c.name} ({c.stops} stopp)" for c in sheet_choices(session, user, day)

@@ -304,6 +304,14 @@ class Property(Base):
     consents: Mapped[list[Consent]] = relationship(back_populates="property")
 
 
+def street_address(
+    street: str, number: int | str, letter: str | None = None, suffix: str | None = None
+) -> str:
+    """An entrance's address as written on a letter: "Götgatan 12 A UH"."""
+    house = f"{number}{' ' + letter if letter else ''}"
+    return f"{street} {house}{' ' + suffix if suffix else ''}"
+
+
 class Entrance(Base):
     """An addressable entrance (port): street, number, letter, entrance suffix, point."""
 
@@ -332,9 +340,7 @@ class Entrance(Base):
     @builtins.property
     def address(self) -> str:
         """The street address as written on a letter: "Götgatan 12 A"."""
-        house = f"{self.number}{' ' + self.letter if self.letter else ''}"
-        suffix = f" {self.suffix}" if self.suffix else ""
-        return f"{self.street} {house}{suffix}"
+        return street_address(self.street, self.number, self.letter, self.suffix)
 
 
 class Door(Base):

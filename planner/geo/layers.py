@@ -45,6 +45,7 @@ from planner.models import (
     Shift,
     Wave,
     WaveDistrict,
+    street_address,
 )
 
 CELL_M = 500
@@ -170,7 +171,7 @@ def _entrance_points(session: Session) -> dict[int, _Spot]:
             district_id,
             float(lon),
             float(lat),
-            f"{street} {number}{' ' + letter if letter else ''}",
+            street_address(street, number, letter),
         )
         for entrance_id, property_id, street, number, letter, district_id, lon, lat in rows
     }

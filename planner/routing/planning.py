@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from planner.locks.lifecycle import audit, now, transition
 from planner.locks.states import JobState, WaveState
 from planner.models import Crew as CrewRow
-from planner.models import Door, Entrance, Job, PlanLeftOut, PlanRun, Wave
+from planner.models import Door, Entrance, Job, PlanLeftOut, PlanRun, Wave, street_address
 from planner.routing._dbmap import KIND_LABELS, at_local, clock_text
 from planner.routing.plan import RoutePlan
 from planner.routing.problem import STOCKHOLM, RoutingProblem
@@ -379,8 +379,7 @@ def left_out_frame(session: Session, run_id: int, *, still_open: bool = True) ->
             {
                 "Arbetsorder": job_id,
                 "Typ": KIND_LABELS[kind],
-                "Adress": f"{street} {number}{' ' + letter if letter else ''}"
-                + (f" {suffix}" if suffix else ""),
+                "Adress": street_address(street, number, letter, suffix),
                 "Orsak": text,
             }
             for job_id, kind, _state, street, number, letter, suffix, text in rows

@@ -212,14 +212,18 @@ def sheet_choices(session: Session, user: User, day: dt.date) -> list[CrewChoice
     return [CrewChoice(int(i), name, org, int(n)) for i, name, org, n in session.execute(stmt)]
 
 
-def sheet_days(session: Session, user: User, *, first: dt.date, last: dt.date) -> list[dt.date]:
-    """Days from ``first`` to ``last`` on which the user may read at least one sheet."""
+def sheet_days(
+    session: Session, user: User, *, first: dt.date, last: dt.date, open_only: bool = False
+) -> list[dt.date]:
+    """Days from ``first`` to ``last`` on which the user may read at least one sheet (with
+    ``open_only``: one with work still to do, not only finished jobs)."""
     allowed = visible_crew_ids(session, user)
+    states = (JobState.PLANNED,) if open_only else SHEET_STATES
     stmt = (
         select(Job.planned_date)
         .where(
             Job.planned_date.between(first, last),
-            Job.state.in_(SHEET_STATES),
+            Job.state.in_(states),
             Job.crew_id.is_not(None),
         )
         .distinct()
