@@ -154,9 +154,65 @@ with factory() as session:
     with st.expander("Tidigare planeringar"):
         st.dataframe(runs_frame(session, wave_id), hide_index=True)
 
+# --- routes of a day on the map ------------------------------------------------------------------
+st.subheader("Rutter på kartan")
+with factory() as session:
+    days_with_routes = sheet_days(session, user, first=on, last=on + timedelta(days=60))
+    open_days = sheet_days(session, user, first=on, last=on + timedelta(days=60), open_only=True)
+if not days_with_routes:
+    st.info("Inga planerade rutter de närmaste 60 dagarna.")
+else:
+    first_open = days_with_routes.index(open_days[0]) if open_days else 0
+    # widgets keyed by their options: after a plan the days and crews change, and a choice
+    # kept from before would point at another day or at a crew with no route
+    day = st.selectbox(
+        "Dag",
+        days_with_routes,
+        index=first_open,
+        key=f"map_day_{days_with_routes[0]}_{days_with_routes[-1]}_{len(days_with_routes)}",
+    )
+    with factory() as session:
+        choices = {
+            c.crew_id: f"{c.name} ({c.stops} stopp)" for c in sheet_choices(session, user, day)
+        }
+    picked = st.multiselect(
+        "Lag",
+        list(choices),
+        default=list(choices)[:1],
+        # a crew kept from an earlier run may have no route this day: name it all the same
+        format_func=lambda crew: choices.get(crew, f"lag {crew}"),
+        key=f"map_crews_{day}_{'_'.join(map(str, choices))}",
+    )
+    if not picked:
+        st.info("Välj ett eller flera lag för att se deras rutter.")
+    if picked:
+        with factory() as session:
+            routes = day_routes(session, user, day, picked)
+        st.caption("Klicka på ett stopp för att justera det nedan.")
+        clicked = st_folium(
+            numbered_map(routes),
+            height=560,
+            use_container_width=True,
+            returned_objects=["last_active_drawing"],
+            key="routes",
+        )
+        stop = ((clicked or {}).get("last_active_drawing") or {}).get("properties") or {}
+        job_ref = str(stop.get("arbetsorder") or "")
+        if job_ref.isdigit():
+            # kept in the session: the map may report no click on a later rerun
+            st.session_state["clicked_job"] = int(job_ref)
+
 # --- adjust a job ------------------------------------------------------------------------------
 st.subheader("Justera ett jobb")
-job_id = int(st.number_input("Arbetsorder", min_value=1, step=1, value=None, key="job") or 0)
+typed = st.number_input(
+    "Arbetsorder",
+    min_value=1,
+    step=1,
+    value=None,
+    key="job",
+    help="Skriv numret, eller lämna tomt och klicka på ett stopp i kartan ovan.",
+)
+job_id = int(typed or 0) or int(st.session_state.get("clicked_job", 0))
 if job_id:
     try:
         with factory() as session:
@@ -191,31 +247,3 @@ if job_id:
                 st.warning(warning)
     except PlannerError as error:
         st.error(str(error))
-
-# --- routes of a day on the map ------------------------------------------------------------------
-st.subheader("Rutter på kartan")
-with factory() as session:
-    days_with_routes = sheet_days(session, user, first=on, last=on + timedelta(days=60))
-    open_days = sheet_days(session, user, first=on, last=on + timedelta(days=60), open_only=True)
-if not days_with_routes:
-    st.info("Inga planerade rutter de närmaste 60 dagarna.")
-else:
-    first_open = days_with_routes.index(open_days[0]) if open_days else 0
-    day = st.selectbox("Dag", days_with_routes, index=first_open, key="map_day")
-    with factory() as session:
-        choices = {
-            c.crew_id: f"{c.name} ({c.stops} stopp)" for c in sheet_choices(session, user, day)
-        }
-    picked = st.multiselect(
-        "Lag", list(choices), default=list(choices)[:1], format_func=choices.get, key="map_crews"
-    )
-    if picked:
-        with factory() as session:
-            routes = day_routes(session, user, day, picked)
-        st_folium(
-            numbered_map(routes),
-            height=560,
-            use_container_width=True,
-            returned_objects=[],
-            key="routes",
-        )

@@ -21,6 +21,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -135,6 +137,32 @@ def _log_in(page: object, server: str, username: str, password: str) -> None:
     page.get_by_label("Användarnamn").fill(username)  # type: ignore[attr-defined]
     page.get_by_label("Lösenord").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Logga in").click()  # type: ignore[attr-defined]
+
+
+def _click_first_stop(frame: object) -> str:
+    """Click the first route stop on the map, as Leaflet would; its job number."""
+    return str(
+        frame.evaluate(  # type: ignore[attr-defined]
+            """() => {
+              let target = null;
+              map_div.eachLayer(l => {
+                const p = l.feature && l.feature.properties;
+                if (!target && p && p.arbetsorder) target = l;
+              });
+              target.fire('click', {latlng: target.getLatLng()}, true);
+              return target.feature.properties.arbetsorder;
+            }"""
+        )
+    )
+
+
+def _idle(page: object, timeout_s: float = 120) -> None:
+    """Wait until Streamlit has finished running the page's script."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=stStatusWidget]')",
+        timeout=timeout_s * 1000,
+    )
+    time.sleep(0.5)
 
 
 def _frame_with(page: object, selector: str, timeout_s: float = 30) -> object:
@@ -270,6 +298,12 @@ def test_clicking_a_fault_on_the_map_offers_to_handle_it(
     assert ref.startswith("fault:")
     page.get_by_role("button", name="Hantera felanmälan").click(timeout=30_000)
     page.get_by_role("heading", name="Felanmälningar").wait_for(timeout=30_000)
+    # the lock's serial is filled in from the clicked fault (once the page has run)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input[aria-label=\"Låsets serienummer\"]')]"
+        ".some(i => i.value.startsWith('SL-DUO-'))",
+        timeout=30_000,
+    )
     serial = page.get_by_label("Låsets serienummer").input_value()
     assert serial.startswith("SL-DUO-")
     page.screenshot(path=str(artifacts / "felanmalan-fran-kartan.png"), full_page=True)
@@ -298,16 +332,21 @@ def test_a_manager_records_a_received_consent_with_its_scan(
     page.get_by_label("Sök på svarsreferens").press("Enter")
     page.get_by_text("Vad vill du registrera?").wait_for(timeout=30_000)
     page.get_by_text("Medgivande mottaget", exact=True).click()
+    _idle(page)
     page.get_by_label("Kontaktperson").fill("Karin Ek")
     page.get_by_label("Kontaktperson").press("Tab")
+    _idle(page)
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "medgivande.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}]
     )
     page.get_by_text("medgivande.pdf").wait_for(timeout=30_000)
+    _idle(page)
     page.get_by_text("Jag har kontrollerat uppgifterna").click()
-    page.get_by_role("button", name="Spara").click()
-    page.get_by_text("Sparat.").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Spara", exact=True).click()
+    outcome = page.get_by_text("Sparat.").or_(page.get_by_role("alert")).first
+    outcome.wait_for(timeout=60_000)
     page.screenshot(path=str(artifacts / "medgivande-registrerat.png"), full_page=True)
+    assert "Sparat." in outcome.inner_text(), outcome.inner_text()
     page.close()
     with db() as session:
         consent = session.get(Consent, consent_id)
@@ -345,6 +384,30 @@ def test_a_manager_plans_a_day_of_a_wave_and_downloads_a_route_sheet(
     page.screenshot(path=str(artifacts / "planering.png"), full_page=True)
     placed = int(summary.split(" jobb planerade")[0].split()[-1])
     assert placed > 0, summary
+
+    # the day's routes on the map: a click on a stop fills in the job to adjust
+    _idle(page)
+    field = page.get_by_role("spinbutton", name="Arbetsorder")
+    job_id = None
+    caption = page.get_by_text("Klicka på ett stopp för att justera det nedan.")
+    for _ in range(8):  # the first click can come before the component listens; click again
+        time.sleep(2)
+        try:
+            caption.scroll_into_view_if_needed(timeout=5_000)  # the map loads when in view
+            page.mouse.wheel(0, 400)
+            # found anew each time: a rerun may draw the map again
+            frame = next(f for f in page.frames if "st_folium" in f.url)
+            frame.frame_element().scroll_into_view_if_needed()
+            job_id = _click_first_stop(frame)
+            # the clicked job is the one to adjust: its facts and the confirmation name it
+            page.get_by_text(f"arbetsorder {job_id}: lås till lag och dag").wait_for(timeout=8_000)
+            break
+        except (PlaywrightTimeout, PlaywrightError, StopIteration):
+            continue
+    time.sleep(1)  # and it stays chosen through the reruns that follow
+    assert job_id is not None and not field.input_value()
+    assert page.get_by_text(f"arbetsorder {job_id}: lås till lag och dag").count() == 1
+    page.get_by_role("radiogroup").get_by_text("Flytta").wait_for(timeout=30_000)
 
     page.get_by_role("link", name="Körlistor").click()
     page.get_by_role("heading", name="Körlistor").wait_for(timeout=30_000)
