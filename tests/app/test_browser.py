@@ -139,19 +139,22 @@ def _log_in(page: object, server: str, username: str, password: str) -> None:
     page.get_by_role("button", name="Logga in").click()  # type: ignore[attr-defined]
 
 
-def _click_first_stop(frame: object) -> str:
-    """Click the first route stop on the map, as Leaflet would; its job number."""
+def _click_first(frame: object, field: str, prefix: str = "") -> str:
+    """Click the first map feature whose ``field`` starts with ``prefix`` (and is not empty),
+    as Leaflet itself would fire it on a canvas marker; that field's value."""
     return str(
         frame.evaluate(  # type: ignore[attr-defined]
-            """() => {
+            """([field, prefix]) => {
               let target = null;
               map_div.eachLayer(l => {
                 const p = l.feature && l.feature.properties;
-                if (!target && p && p.arbetsorder) target = l;
+                const value = p ? String(p[field] || '') : '';
+                if (!target && value && value.startsWith(prefix)) target = l;
               });
               target.fire('click', {latlng: target.getLatLng()}, true);
-              return target.feature.properties.arbetsorder;
-            }"""
+              return target.feature.properties[field];
+            }""",
+            [field, prefix],
         )
     )
 
@@ -283,18 +286,7 @@ def test_clicking_a_fault_on_the_map_offers_to_handle_it(
     page = browser.new_page(viewport={"width": 1400, "height": 1100})  # type: ignore[attr-defined]
     _log_in(page, server, "ansvarig", "ansvarig-demo")
     frame = _map_frame(page)
-    # a click on a canvas marker, as Leaflet itself would fire it
-    ref = frame.evaluate(  # type: ignore[attr-defined]
-        """() => {
-          let target = null;
-          map_div.eachLayer(l => {
-            const p = l.feature && l.feature.properties;
-            if (!target && p && String(p.ref || '').startsWith('fault:')) target = l;
-          });
-          target.fire('click', {latlng: target.getLatLng()}, true);
-          return target.feature.properties.ref;
-        }"""
-    )
+    ref = _click_first(frame, "ref", "fault:")
     assert ref.startswith("fault:")
     page.get_by_role("button", name="Hantera felanmälan").click(timeout=30_000)
     page.get_by_role("heading", name="Felanmälningar").wait_for(timeout=30_000)
@@ -398,7 +390,7 @@ def test_a_manager_plans_a_day_of_a_wave_and_downloads_a_route_sheet(
             # found anew each time: a rerun may draw the map again
             frame = next(f for f in page.frames if "st_folium" in f.url)
             frame.frame_element().scroll_into_view_if_needed()
-            job_id = _click_first_stop(frame)
+            job_id = _click_first(frame, "arbetsorder")
             # the clicked job is the one to adjust: its facts and the confirmation name it
             page.get_by_text(f"arbetsorder {job_id}: lås till lag och dag").wait_for(timeout=8_000)
             break
